@@ -1,0 +1,57 @@
+"""The `ecgchat` command. Each sub-command is a module of this package with
+`register(subparsers)`; it sets `func(args) -> int` as its handler.
+
+Error contract (scripted against): exit 0 on success; a file that cannot be read
+gives exit 2 and ONE line on stderr naming the file and the problem, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+_COMMAND_MODULES = ("info", "convert", "analyze", "import_cmd", "ask", "report", "gui")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecgchat",
+        description="ECG-Chat Desktop: offline ECG reading, measurement, interpretation, chat and reports.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        full = f"ecgchat_desktop.cli.{name}"
+        try:
+            module = importlib.import_module(full)
+        except ModuleNotFoundError as exc:
+            if exc.name != full:  # only a command not part of this build may be absent
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ecgchat_desktop.io.errors import EcgReadError, EcgWriteError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "gui" in parser._subparsers._group_actions[0].choices:  # bare `ecgchat` opens the window
+            args = parser.parse_args(["gui", *(argv or [])])
+        else:
+            parser.print_help()
+            return 0
+    try:
+        return int(args.func(args) or 0)
+    except (EcgReadError, EcgWriteError) as exc:
+        print(f"ecgchat: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ecgchat: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Shared test setup. Qt runs headless; the shared ECG data is found through ECGCHAT_DATA."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from ecgchat_desktop.settings import shared_data_dir  # noqa: E402
+
+TESTS_DIR = Path(__file__).resolve().parent
+TEST_DATA = TESTS_DIR / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared real-ECG folder; tests that need it skip with a clear message when absent."""
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"shared ECG data not found at {path} (set ECGCHAT_DATA)")
+    return path
+
+
+@pytest.fixture()
+def ecgchat_home(tmp_path, monkeypatch) -> Path:
+    """An isolated user data folder (database, settings) for one test."""
+    home = tmp_path / "ecgchat-home"
+    home.mkdir()
+    monkeypatch.setenv("ECGCHAT_HOME", str(home))
+    return home
