@@ -1,0 +1,113 @@
+"""Hardened XML parsing shared by the XML ECG readers (HL7 aECG, Philips, GE MUSE).
+
+ECG XML arrives from e-mail, USB sticks and PACS exports, so it is untrusted input:
+entity declarations (billion laughs, external entities) are refused by defusedxml,
+files larger than any real ECG are refused before parsing, and every parser
+failure becomes a typed `EcgReadError` naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from ecgchat_desktop.io.errors import CorruptFileError, EcgReadError, ImplausibleContentError
+
+# The largest real ECG XML we know of (24 h Holter as HL7 aECG text digits) is a few
+# hundred MB; resting ECGs are well below 10 MB.
+MAX_XML_BYTES = 512 * 1024 * 1024
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_PI = re.compile(r"<\?.*?\?>", re.S)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.S | re.I)
+_START_TAG = re.compile(r"<\s*([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>?", re.S)
+
+
+def decode_head(head: bytes) -> str:
+    """The first bytes of a file as text, whatever the XML encoding (UTF-8/16, Latin-1)."""
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        codec = "utf-16"
+    elif head.startswith(b"<\x00"):
+        codec = "utf-16-le"
+    elif head.startswith(b"\x00<"):
+        codec = "utf-16-be"
+    else:
+        codec = "utf-8"
+    if codec.startswith("utf-16") and len(head) % 2:
+        head = head[:-1]
+    return head.decode(codec, errors="replace").lstrip("\ufeff")
+
+
+def root_element(head: bytes) -> tuple[str, str] | None:
+    """(local name, attribute text) of the root element found in the head bytes, or None."""
+    text = decode_head(head).lstrip()
+    if not text.startswith("<"):
+        return None
+    text = _PI.sub("", text)
+    text = _COMMENT.sub("", text)
+    text = _DOCTYPE.sub("", text)
+    match = _START_TAG.search(text)
+    if match is None or text[: match.start()].strip():
+        return None
+    return match.group(2), match.group(3) or ""
+
+
+def local(tag: str) -> str:
+    """Tag name without its namespace."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_xml(path: Path, fmt: str) -> ET.Element:
+    """Parse an XML file safely; raise `EcgReadError` subclasses naming the file."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise EcgReadError(path, f"cannot be opened ({exc.strerror or exc})") from None
+    if size == 0:
+        raise CorruptFileError(path, "file is empty")
+    if size > MAX_XML_BYTES:
+        raise ImplausibleContentError(path, f"{size} bytes is too large for a {fmt} file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise EcgReadError(path, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise CorruptFileError(
+            path, f"{fmt} XML declares entities or external references, refused for safety ({type(exc).__name__})"
+        ) from None
+    except ET.ParseError as exc:
+        raise CorruptFileError(path, f"{fmt} file is not well-formed XML ({exc})") from None
+    except (ValueError, LookupError) as exc:  # unknown encoding declaration, bad bytes
+        raise CorruptFileError(path, f"{fmt} file cannot be decoded as XML ({exc})") from None
+    except RecursionError:
+        raise CorruptFileError(path, f"{fmt} XML is nested too deeply") from None
+    except MemoryError:
+        raise ImplausibleContentError(path, f"{fmt} XML is too large to parse") from None
+
+
+def text_of(element: ET.Element | None) -> str | None:
+    """Stripped text of an element, None when absent or empty."""
+    if element is None or element.text is None:
+        return None
+    value = element.text.strip()
+    return value or None
+
+
+def to_float(raw) -> float | None:
+    """A finite float from text, or None (vendors write 'Failed', '', 'Indeterminate')."""
+    if raw is None:
+        return None
+    try:
+        value = float(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
