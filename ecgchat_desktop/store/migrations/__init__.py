@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, packaged with the program and run by `store.migrate`."""
