@@ -1,0 +1,115 @@
+"""Chamber statements: LVH (Sokolow–Lyon, Cornell by sex, R in aVL), RVH, left and right
+atrial enlargement. Voltage criteria are not applied where conduction makes them invalid."""
+
+from __future__ import annotations
+
+from ecgchat_desktop.interpret import morphology as mo
+from ecgchat_desktop.interpret.context import RuleContext, fmt_ms
+from ecgchat_desktop.interpret.statement import Statement
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+SOKOLOW_AT_LEAST_MV = 3.5          # S V1 + max(R V5, R V6)
+CORNELL_ABOVE_MV = {"M": 2.8, "F": 2.0}  # R aVL + S V3
+RAVL_AT_LEAST_MV = 1.1
+SOKOLOW_MIN_AGE_YEARS = 35         # Sokolow–Lyon is not specific in the young
+RVH_R_V1_AT_LEAST_MV = 0.7
+RVH_RV1_SV56_AT_LEAST_MV = 1.05     # R V1 + max(S V5, S V6)
+RVH_AXIS_ABOVE_DEG = 90.0
+LAE_P_AT_LEAST_MS = 120.0
+LAE_V1_TERMINAL_AT_LEAST_MV = 0.1
+LAE_V1_TERMINAL_AT_LEAST_MS = 40.0
+RAE_P_INFERIOR_AT_LEAST_MV = 0.25
+RAE_P_V1V2_AT_LEAST_MV = 0.15
+
+_NO_VOLTAGE_CODES = ("CLBBB", "PACE", "WPW")
+
+
+def _lvh(ctx: RuleContext) -> list[Statement]:
+    blocker = [c for c in _NO_VOLTAGE_CODES if ctx.has(c)]
+    if blocker:
+        return []
+    met: list[str] = []
+    other: list[str] = []
+    sv1, rv5, rv6 = mo.s_depth_mv(ctx, "V1"), mo.r_mv(ctx, "V5"), mo.r_mv(ctx, "V6")
+    young = ctx.age_years is not None and ctx.age_years < SOKOLOW_MIN_AGE_YEARS
+    if sv1 is not None and (rv5 is not None or rv6 is not None):
+        rmax = max(v for v in (rv5, rv6) if v is not None)
+        sok = sv1 + rmax
+        line = f"Sokolow–Lyon S V1 + max(R V5, R V6) = {sv1:.2f} + {rmax:.2f} = {sok:.2f} mV"
+        if sok >= SOKOLOW_AT_LEAST_MV and not young:
+            met.append(f"{line} ≥ {SOKOLOW_AT_LEAST_MV} mV")
+        elif sok >= SOKOLOW_AT_LEAST_MV:
+            other.append(f"{line} ≥ {SOKOLOW_AT_LEAST_MV} mV but age {ctx.age_years:.0f} y < "
+                         f"{SOKOLOW_MIN_AGE_YEARS} y (not specific; not used)")
+    ravl, sv3 = mo.r_mv(ctx, "aVL"), mo.s_depth_mv(ctx, "V3")
+    if ravl is not None and sv3 is not None:
+        sex = ctx.sex if ctx.sex in CORNELL_ABOVE_MV else "M"
+        limit = CORNELL_ABOVE_MV[sex]
+        corn = ravl + sv3
+        who = {"M": "men", "F": "women"}[sex] + ("" if ctx.sex in CORNELL_ABOVE_MV else ", sex unknown")
+        if corn > limit:
+            met.append(f"Cornell R aVL + S V3 = {ravl:.2f} + {sv3:.2f} = {corn:.2f} mV > {limit} mV ({who})")
+    if ravl is not None and ravl >= RAVL_AT_LEAST_MV:
+        met.append(f"R aVL {ravl:.2f} mV ≥ {RAVL_AT_LEAST_MV} mV")
+    if not met:
+        return []
+    ev = met + other
+    if ctx.has("CRBBB"):
+        ev.append("right bundle branch block present: voltage criteria less reliable")
+    note = ctx.exclusion_note(("V1", "V3", "V5", "V6", "aVL"))
+    if note:
+        ev.append(note)
+    return [make_statement("LVH", ev)]
+
+
+def _rvh(ctx: RuleContext) -> list[Statement]:
+    if ctx.has("CRBBB", "IRBBB", "WPW", "PACE", "CLBBB"):
+        return []
+    rv1 = mo.r_mv(ctx, "V1")
+    if rv1 is None or rv1 < RVH_R_V1_AT_LEAST_MV or not mo.r_dominant(ctx, "V1"):
+        return []
+    ev = [f"dominant R in V1 ({mo.describe(ctx, 'V1')}), R ≥ {RVH_R_V1_AT_LEAST_MV} mV"]
+    ax = ctx.m.qrs_axis_deg
+    s56 = [v for v in (mo.s_depth_mv(ctx, "V5"), mo.s_depth_mv(ctx, "V6")) if v is not None]
+    support = []
+    if ax is not None and ax > RVH_AXIS_ABOVE_DEG:
+        support.append(f"QRS axis {ax:+.0f}° > {RVH_AXIS_ABOVE_DEG:+.0f}°")
+    if s56 and rv1 + max(s56) >= RVH_RV1_SV56_AT_LEAST_MV:
+        support.append(f"R V1 + S V5/V6 = {rv1 + max(s56):.2f} mV ≥ {RVH_RV1_SV56_AT_LEAST_MV} mV")
+    if not support:
+        return []
+    return [make_statement("RVH", ev + support)]
+
+
+def _atria(ctx: RuleContext) -> list[Statement]:
+    if ctx.has("AFIB", "AFLT", "PACE"):
+        return []
+    out: list[Statement] = []
+    m = ctx.m
+    lae: list[str] = []
+    if m.p_ms is not None and m.p_ms >= LAE_P_AT_LEAST_MS:
+        lae.append(f"P duration {fmt_ms(m.p_ms)} ≥ {LAE_P_AT_LEAST_MS:.0f} ms")
+    v1 = ctx.amp("V1")
+    if v1 is not None and v1.p_neg_mv is not None and v1.p_neg_ms is not None \
+            and -v1.p_neg_mv >= LAE_V1_TERMINAL_AT_LEAST_MV and v1.p_neg_ms >= LAE_V1_TERMINAL_AT_LEAST_MS:
+        lae.append(f"terminal negative P in V1 {v1.p_neg_mv:.2f} mV × {v1.p_neg_ms:.0f} ms "
+                   f"(≥ {LAE_V1_TERMINAL_AT_LEAST_MV} mV and ≥ {LAE_V1_TERMINAL_AT_LEAST_MS:.0f} ms)")
+    if lae:
+        out.append(make_statement("LAE", lae))
+    rae: list[str] = []
+    for ld in ("II", "III", "aVF"):
+        a = ctx.amp(ld)
+        p = None if a is None else (a.p_pos_mv if a.p_pos_mv is not None else a.p_mv)
+        if p is not None and p >= RAE_P_INFERIOR_AT_LEAST_MV:
+            rae.append(f"P {p:.2f} mV in {ld} ≥ {RAE_P_INFERIOR_AT_LEAST_MV} mV")
+    for ld in ("V1", "V2"):
+        a = ctx.amp(ld)
+        p = None if a is None else a.p_pos_mv
+        if p is not None and p >= RAE_P_V1V2_AT_LEAST_MV:
+            rae.append(f"positive P {p:.2f} mV in {ld} ≥ {RAE_P_V1V2_AT_LEAST_MV} mV")
+    if rae:
+        out.append(make_statement("RAE", rae))
+    return out
+
+
+STEPS = (_lvh, _rvh, _atria)

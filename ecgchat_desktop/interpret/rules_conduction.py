@@ -1,0 +1,184 @@
+"""Conduction statements: AV block (first, second, third degree), bundle branch blocks
+(complete and incomplete), nonspecific IVCD, fascicular blocks, ventricular pre-excitation.
+Criteria follow the AHA/ACCF/HRS 2009 recommendations (part III)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgchat_desktop.interpret import morphology as mo
+from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
+from ecgchat_desktop.interpret.statement import Statement
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+FIRST_DEGREE_PR_ABOVE_MS = 200.0
+AV_BLOCK_P_PER_QRS_AT_LEAST = 1.3
+SECOND_DEGREE_PR_SD_AT_MOST_MS = 30.0     # conducted beats keep a fixed PR
+THIRD_DEGREE_PR_SD_ABOVE_MS = 60.0        # no fixed P–QRS relation
+THIRD_DEGREE_RATE_BELOW_BPM = 60.0
+COMPLETE_BBB_QRS_AT_LEAST_MS = 120.0
+INCOMPLETE_BBB_QRS_AT_LEAST_MS = 110.0
+IVCD_QRS_AT_LEAST_MS = 110.0
+LAFB_AXIS_DEG = (-90.0, -45.0)
+LPFB_AXIS_DEG = (90.0, 180.0)
+WPW_PR_BELOW_MS = 120.0
+WPW_DELTA_LEADS_AT_LEAST = 2
+
+SINUS_CODES = ("SR", "SBRAD", "STACH", "SARRH")
+
+
+def _av_block(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    out: list[Statement] = []
+    if ctx.has("AFIB", "AFLT", "PACE"):
+        return out
+    ppq = m.p_per_qrs
+    if ppq is not None and ppq >= AV_BLOCK_P_PER_QRS_AT_LEAST:
+        prs = ctx.pr_per_beat_ms()
+        pr_sd = float(np.std(prs)) if prs.size >= 3 else None
+        ar, hr = m.atrial_rate_bpm, m.hr_bpm
+        ev = [f"{ppq:.2f} P waves per QRS ≥ {AV_BLOCK_P_PER_QRS_AT_LEAST}",
+              f"atrial rate {ar:.0f}/min" if ar is not None else "atrial rate not measured",
+              f"ventricular rate {hr:.0f} bpm" if hr is not None else "ventricular rate not measured"]
+        if pr_sd is not None:
+            ev.append(f"PR variation (SD over {prs.size} beats) {pr_sd:.0f} ms")
+        if (pr_sd is None or pr_sd > THIRD_DEGREE_PR_SD_ABOVE_MS) and hr is not None \
+                and hr < THIRD_DEGREE_RATE_BELOW_BPM and ar is not None and ar > hr:
+            ev.append(f"ventricular rate < {THIRD_DEGREE_RATE_BELOW_BPM:.0f} bpm and no fixed P–QRS relation"
+                      + ("" if pr_sd is None else f" (PR SD > {THIRD_DEGREE_PR_SD_ABOVE_MS:.0f} ms)"))
+            out.append(make_statement("3AVB", ev))
+        else:
+            if pr_sd is not None and pr_sd <= SECOND_DEGREE_PR_SD_AT_MOST_MS:
+                ev.append(f"conducted beats keep a fixed PR (SD ≤ {SECOND_DEGREE_PR_SD_AT_MOST_MS:.0f} ms)")
+            out.append(make_statement("2AVB", ev))
+        return out
+    if ctx.has(*SINUS_CODES) and m.pr_ms is not None and m.pr_ms > FIRST_DEGREE_PR_ABOVE_MS:
+        out.append(make_statement("1AVB", [
+            f"PR {fmt_ms(m.pr_ms)} > {FIRST_DEGREE_PR_ABOVE_MS:.0f} ms",
+            "every P conducted" + ("" if ppq is None else f" ({ppq:.2f} P per QRS)")]))
+    return out
+
+
+def _rbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
+    """rsR′ in V1/V2 (or a dominant, late-peaking R in V1), and a wide S in I or V6."""
+    ev: list[str] = []
+    prime = [ld for ld in ("V1", "V2") if mo.has_r_prime(ctx, ld)]
+    v1 = ctx.amp("V1")
+    late_r_v1 = bool(v1 is not None and mo.r_dominant(ctx, "V1") and v1.r_peak_time_ms is not None
+                     and v1.r_peak_time_ms > mo.RBBB_V1_R_PEAK_TIME_ABOVE_MS)
+    if prime:
+        ev.append("rsR′ in " + " and ".join(
+            f"{ld} (R′ {ctx.amp(ld).r_prime_mv:.2f} mV)" for ld in prime))
+    elif late_r_v1:
+        ev.append(f"dominant R in V1 with R-peak time {v1.r_peak_time_ms:.0f} ms > "
+                  f"{mo.RBBB_V1_R_PEAK_TIME_ABOVE_MS:.0f} ms")
+    else:
+        return False, []
+    ws = {ld: mo.wide_s(ctx, ld) for ld in ("I", "V6")}
+    wide = [ld for ld, v in ws.items() if v]
+    if wide:
+        ev.append("wide S (≥ 40 ms or longer than R) in " + " and ".join(wide))
+    elif all(v is None for v in ws.values()):
+        ev.append("S duration in I and V6 not assessable")
+    else:
+        return False, []
+    note = ctx.exclusion_note(("V1", "V2", "I", "V6"))
+    if note:
+        ev.append(note)
+    return True, ev
+
+
+def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
+    """Dominant S (QS/rS) in V1, broad or notched R in I/aVL/V5/V6, no q in I, V5, V6."""
+    if not mo.s_dominant(ctx, "V1"):
+        return False, []
+    broad = [ld for ld in ("I", "aVL", "V5", "V6") if mo.broad_or_notched_r(ctx, ld)]
+    if not broad:
+        return False, []
+    q_in = [ld for ld in ("I", "V5", "V6") if mo.q_present(ctx, ld)]
+    no_q = [ld for ld in ("I", "V5", "V6") if mo.q_absent(ctx, ld)]
+    if len(q_in) >= 2 or not no_q:
+        return False, []
+    ev = [f"dominant S in V1 ({mo.describe(ctx, 'V1')})",
+          "broad/notched R (R-peak time > 60 ms or notched) in " + ", ".join(broad),
+          "no q in " + ", ".join(no_q)]
+    note = ctx.exclusion_note(("V1", "I", "aVL", "V5", "V6"))
+    if note:
+        ev.append(note)
+    return True, ev
+
+
+def _bundle_branch(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    qrs = m.qrs_ms
+    if qrs is None or ctx.has("PACE"):
+        return []
+    out: list[Statement] = []
+    q_ev = f"QRS {fmt_ms(qrs)}"
+    rbbb, rbbb_ev = _rbbb_pattern(ctx)
+    lbbb, lbbb_ev = (False, []) if rbbb else _lbbb_pattern(ctx)
+    wpw = [s for s in _preexcitation(ctx)]
+    if wpw:
+        return wpw  # delta waves widen the QRS: BBB criteria do not apply
+    if qrs >= COMPLETE_BBB_QRS_AT_LEAST_MS:
+        if rbbb:
+            out.append(make_statement("CRBBB", [f"{q_ev} ≥ {COMPLETE_BBB_QRS_AT_LEAST_MS:.0f} ms", *rbbb_ev]))
+        elif lbbb:
+            out.append(make_statement("CLBBB", [f"{q_ev} ≥ {COMPLETE_BBB_QRS_AT_LEAST_MS:.0f} ms", *lbbb_ev]))
+    elif qrs >= INCOMPLETE_BBB_QRS_AT_LEAST_MS:
+        rng = f"{q_ev} within {INCOMPLETE_BBB_QRS_AT_LEAST_MS:.0f}–{COMPLETE_BBB_QRS_AT_LEAST_MS - 1:.0f} ms"
+        if rbbb:
+            out.append(make_statement("IRBBB", [rng, *rbbb_ev]))
+        elif lbbb:
+            out.append(make_statement("ILBBB", [rng, *lbbb_ev]))
+    if not out and qrs >= IVCD_QRS_AT_LEAST_MS:
+        out.append(make_statement("IVCD", [
+            f"{q_ev} ≥ {IVCD_QRS_AT_LEAST_MS:.0f} ms",
+            "criteria for right or left bundle branch block not met"]))
+    return out
+
+
+def _preexcitation(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    if m.pr_ms is None or m.pr_ms >= WPW_PR_BELOW_MS:
+        return []
+    leads = [ld for ld in (m.lead_amplitudes or {}) if ctx.amp(ld) is not None and ctx.amp(ld).delta_wave]
+    if len(leads) < WPW_DELTA_LEADS_AT_LEAST:
+        return []
+    ev = [f"PR {fmt_ms(m.pr_ms)} < {WPW_PR_BELOW_MS:.0f} ms",
+          f"delta wave (slurred initial QRS) in {len(leads)} leads ≥ {WPW_DELTA_LEADS_AT_LEAST}: " + ", ".join(leads)]
+    if m.qrs_ms is not None:
+        ev.append(f"QRS {fmt_ms(m.qrs_ms)}")
+    return [make_statement("WPW", ev)]
+
+
+def _fascicular(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    ax = m.qrs_axis_deg
+    if ax is None or ctx.has("CLBBB", "ILBBB", "PACE", "WPW"):
+        return []
+    out: list[Statement] = []
+    if LAFB_AXIS_DEG[0] <= ax <= LAFB_AXIS_DEG[1]:
+        rs_inf, n_inf = mo.count_true(mo.s_dominant(ctx, ld) for ld in ("II", "III", "aVF"))
+        if n_inf == 0 or rs_inf >= 2:
+            ev = [f"QRS axis {fmt_deg(ax)} within {LAFB_AXIS_DEG[0]:+.0f}° to {LAFB_AXIS_DEG[1]:+.0f}°",
+                  (f"rS in {rs_inf} of {n_inf} inferior leads" if n_inf else "inferior leads not assessable")]
+            if mo.r_dominant(ctx, "aVL"):
+                ev.append(f"qR/R in aVL ({mo.describe(ctx, 'aVL')})")
+            out.append(make_statement("LAFB", ev))
+    elif LPFB_AXIS_DEG[0] <= ax <= LPFB_AXIS_DEG[1]:
+        rs_i = mo.s_dominant(ctx, "I")
+        r_inf = mo.r_dominant(ctx, "III")
+        v1_r = mo.r_dominant(ctx, "V1")
+        rbbb = ctx.has("CRBBB", "IRBBB")
+        if rs_i and r_inf and (rbbb or not v1_r):
+            out.append(make_statement("LPFB", [
+                f"QRS axis {fmt_deg(ax)} within {LPFB_AXIS_DEG[0]:+.0f}° to {LPFB_AXIS_DEG[1]:+.0f}°",
+                f"rS in I ({mo.describe(ctx, 'I')})", f"qR in III ({mo.describe(ctx, 'III')})",
+                "no dominant R in V1 (right ventricular hypertrophy less likely)" if not rbbb
+                else "with right bundle branch block"]))
+    return out
+
+
+# Run in this order by interpret(); later steps read what earlier ones fired.
+STEPS = (_av_block, _bundle_branch, _fascicular)

@@ -1,0 +1,92 @@
+"""Other statements: low QRS voltage, signal-quality limitation, and the overall
+normal / abnormal ECG statement (which reads every statement fired before it)."""
+
+from __future__ import annotations
+
+from ecgchat_desktop.ecg import CHEST_LEADS, LIMB_LEADS
+from ecgchat_desktop.interpret.context import RuleContext
+from ecgchat_desktop.interpret.statement import Statement
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+LOW_VOLTAGE_LIMB_BELOW_MV = 0.5
+LOW_VOLTAGE_CHEST_BELOW_MV = 1.0
+LOW_VOLTAGE_MIN_LEADS = 4        # usable leads a group needs before it is judged
+
+# Normal limits for "Normal ECG" (all must be measured).
+NORMAL_PR_MS = (120.0, 200.0)
+NORMAL_QRS_BELOW_MS = 110.0
+NORMAL_AXIS_DEG = (-30.0, 90.0)
+NORMAL_QTC_FORMULA = "fridericia"
+NORMAL_QTC_MS = (340.0, 450.0)
+NORMAL_RATE_BPM = (40.0, 150.0)   # rate statements (sinus brady/tachy) may accompany "otherwise normal"
+_NORMAL_COMPANIONS = ("SR", "SBRAD", "STACH", "SARRH")
+
+
+def _pp(ctx: RuleContext, lead: str) -> float | None:
+    a = ctx.amp(lead)
+    if a is None:
+        return None
+    if a.qrs_pp_mv is not None:
+        return a.qrs_pp_mv
+    if a.r_mv is None and a.s_mv is None and a.q_mv is None:
+        return None
+    return (a.r_mv or 0.0) - min(a.s_mv or 0.0, a.q_mv or 0.0)
+
+
+def _low_voltage(ctx: RuleContext) -> list[Statement]:
+    ev, groups = [], []
+    for name, leads, limit in (("limb", LIMB_LEADS, LOW_VOLTAGE_LIMB_BELOW_MV),
+                               ("chest", CHEST_LEADS, LOW_VOLTAGE_CHEST_BELOW_MV)):
+        vals = {ld: _pp(ctx, ld) for ld in leads}
+        vals = {k: v for k, v in vals.items() if v is not None}
+        if len(vals) < LOW_VOLTAGE_MIN_LEADS:
+            continue
+        if max(vals.values()) < limit:
+            groups.append(name)
+            ev.append(f"QRS peak-to-peak < {limit} mV in all {len(vals)} usable {name} leads "
+                      f"(largest {max(vals, key=vals.get)} {max(vals.values()):.2f} mV)")
+            note = ctx.exclusion_note(leads)
+            if note:
+                ev.append(note)
+    if not groups:
+        return []
+    return [make_statement("LVOLT", ev, text="Low QRS voltage, " + " and ".join(groups) + " leads")]
+
+
+def _quality(ctx: RuleContext) -> list[Statement]:
+    bad = ctx.excluded_leads
+    if not bad:
+        return []
+    return [make_statement("POOR_QUALITY", [
+        "leads not used by any criterion: " + ", ".join(f"{k} ({v})" for k, v in bad.items())])]
+
+
+def _overall(ctx: RuleContext) -> list[Statement]:
+    severe = [s for s in ctx.statements if s.severity in ("critical", "abnormal")]
+    if severe:
+        return [make_statement("ABNORMAL", ["abnormal statements: " + ", ".join(s.code for s in severe)])]
+    others = [s for s in ctx.statements if s.code not in _NORMAL_COMPANIONS]
+    if others or not ctx.has(*_NORMAL_COMPANIONS):
+        return []
+    m = ctx.m
+    qtc = (m.qtc_ms or {}).get(NORMAL_QTC_FORMULA)
+    checks = [
+        ("rate", m.hr_bpm, NORMAL_RATE_BPM, "bpm"),
+        ("PR", m.pr_ms, NORMAL_PR_MS, "ms"),
+        ("QRS", m.qrs_ms, (0.0, NORMAL_QRS_BELOW_MS - 1e-9), "ms"),
+        ("QRS axis", m.qrs_axis_deg, NORMAL_AXIS_DEG, "°"),
+        (f"QTc ({NORMAL_QTC_FORMULA.capitalize()})", qtc, NORMAL_QTC_MS, "ms"),
+    ]
+    ev = []
+    for label, value, (lo, hi), unit in checks:
+        if value is None or not (lo <= value <= hi):
+            return []  # not measured or outside normal limits: never call it normal
+        hi_txt = f"< {NORMAL_QRS_BELOW_MS:.0f}" if label == "QRS" else f"{lo:.0f}–{hi:.0f}"
+        ev.append(f"{label} {value:.0f} {unit} " + (f"{hi_txt} {unit}" if label == "QRS" else f"within {hi_txt} {unit}"))
+    ev.append("no conduction, axis, chamber, ischemia or repolarisation statement fired")
+    rate_only = [s.code for s in ctx.statements if s.code in ("SBRAD", "STACH")]
+    text = "Otherwise normal ECG" if rate_only else None
+    return [make_statement("NORM", ev, text=text)]
+
+
+STEPS = (_low_voltage, _quality, _overall)

@@ -1,0 +1,141 @@
+"""Repolarisation statements: ST depression, T-wave inversion, ST elevation not meeting
+STEMI criteria, long/short QTc (formula named, sex-specific limits, critical ≥ 500 ms)."""
+
+from __future__ import annotations
+
+from ecgchat_desktop.interpret.context import RuleContext, fmt_ms
+from ecgchat_desktop.interpret.rules_ischemia import ste_threshold_mv
+from ecgchat_desktop.interpret.statement import Statement
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+# Leads in an order where neighbours are contiguous (Cabrera limb order, then V1–V6).
+CONTIGUOUS_ORDER = ("aVL", "I", "II", "aVF", "III", "V1", "V2", "V3", "V4", "V5", "V6")
+STD_J_AT_MOST_MV = -0.05          # horizontal/downsloping depression at J (UDMI)
+STD_J60_AT_MOST_MV = -0.1         # any slope, 60 ms after J
+TINV_AT_MOST_MV = -0.1
+TINV_LEADS = ("aVL", "I", "II", "aVF", "III", "V2", "V3", "V4", "V5", "V6")  # T normally upright (not aVR/V1)
+
+QTC_FORMULA_ORDER = ("fridericia", "bazett", "hodges", "framingham")
+LONG_QTC_AT_LEAST_MS = {"M": 450.0, "F": 460.0}
+CRITICAL_QTC_AT_LEAST_MS = 500.0
+SHORT_QTC_AT_MOST_MS = 340.0
+WIDE_QRS_AT_LEAST_MS = 120.0
+
+_SECONDARY_CODES = ("CLBBB", "PACE", "WPW", "WCT")
+_SECONDARY_RIGHT_CHEST = ("CRBBB",)   # secondary ST-T changes in V1–V3 only
+
+
+def _pairs(leads_ok: set[str]) -> list[str]:
+    """Leads of `leads_ok` that have a contiguous neighbour also in `leads_ok`."""
+    out = []
+    for i, ld in enumerate(CONTIGUOUS_ORDER):
+        nb = CONTIGUOUS_ORDER[i - 1:i] + CONTIGUOUS_ORDER[i + 1:i + 2]
+        if ld in leads_ok and any(n in leads_ok for n in nb if not {ld, n} == {"III", "V1"}):
+            out.append(ld)
+    return out
+
+
+def _skip_leads(ctx: RuleContext) -> set[str]:
+    return {"V1", "V2", "V3"} if ctx.has(*_SECONDARY_RIGHT_CHEST) else set()
+
+
+def _st_depression(ctx: RuleContext) -> list[Statement]:
+    if ctx.has(*_SECONDARY_CODES):
+        return []
+    skip = _skip_leads(ctx)
+    lines: dict[str, str] = {}
+    for ld in CONTIGUOUS_ORDER:
+        a = ctx.amp(ld)
+        if a is None or ld in skip:
+            continue
+        if a.st_j_mv is not None and a.st_j_mv <= STD_J_AT_MOST_MV and a.st_slope in ("flat", "down"):
+            lines[ld] = f"{ld} {a.st_j_mv:+.2f} mV at J, {a.st_slope}"
+        elif a.st_j60_mv is not None and a.st_j60_mv <= STD_J60_AT_MOST_MV:
+            lines[ld] = f"{ld} {a.st_j60_mv:+.2f} mV at J+60 ms"
+    leads = _pairs(set(lines))
+    if not leads:
+        return []
+    ev = [f"ST depression in contiguous leads ({STD_J_AT_MOST_MV} mV at J horizontal/downsloping, "
+          f"or {STD_J60_AT_MOST_MV} mV at J+60): " + "; ".join(lines[ld] for ld in leads)]
+    if ctx.has("LVH"):
+        ev.append("with LVH: may be secondary (strain pattern)")
+    if skip:
+        ev.append("V1–V3 not used (right bundle branch block)")
+    text = f"ST depression, {', '.join(leads)}"
+    return [make_statement("STD", ev, text=text)]
+
+
+def _t_inversion(ctx: RuleContext) -> list[Statement]:
+    if ctx.has(*_SECONDARY_CODES):
+        return []
+    skip = _skip_leads(ctx)
+    lines: dict[str, str] = {}
+    for ld in TINV_LEADS:
+        a = ctx.amp(ld)
+        if a is None or ld in skip or a.t_mv is None:
+            continue
+        if a.t_mv <= TINV_AT_MOST_MV:
+            if ld == "aVL" and (a.r_mv or 0.0) < abs(a.s_mv or 0.0):
+                continue  # negative T in aVL is normal when the QRS there is negative
+            lines[ld] = f"{ld} {a.t_mv:+.2f} mV"
+    leads = _pairs(set(lines))
+    if not leads:
+        return []
+    ev = [f"T ≤ {TINV_AT_MOST_MV} mV in contiguous leads: " + ", ".join(lines[ld] for ld in leads)]
+    if skip:
+        ev.append("V1–V3 not used (right bundle branch block)")
+    return [make_statement("TINV", ev, text=f"T-wave inversion, {', '.join(leads)}")]
+
+
+def _st_elevation_nonspecific(ctx: RuleContext) -> list[Statement]:
+    if ctx.has(*_SECONDARY_CODES) or ctx.has("STEMI_INF", "STEMI_ANT", "STEMI_LAT"):
+        return []
+    lines = []
+    for ld in CONTIGUOUS_ORDER:
+        a = ctx.amp(ld)
+        if a is None or a.st_j_mv is None:
+            continue
+        limit, who = ste_threshold_mv(ld, ctx.sex, ctx.age_years)
+        if a.st_j_mv >= limit:
+            lines.append(f"ST at J in {ld} {a.st_j_mv:+.2f} mV ≥ {limit:.2f} mV ({who})")
+    if not lines:
+        return []
+    return [make_statement("STE", lines + ["not in two contiguous leads of one territory: STEMI criteria not met"])]
+
+
+def _qtc(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    qtc = m.qtc_ms or {}
+    formula = next((f for f in QTC_FORMULA_ORDER if qtc.get(f) is not None), None)
+    if formula is None or ctx.has("PACE"):
+        return []
+    value = float(qtc[formula])
+    name = formula.capitalize()
+    others = ", ".join(f"{f.capitalize()} {qtc[f]:.0f} ms" for f in QTC_FORMULA_ORDER
+                       if f != formula and qtc.get(f) is not None)
+    ev_tail = [f"other formulas: {others}"] if others else []
+    judged = value
+    qrs = m.qrs_ms
+    if qrs is not None and qrs >= WIDE_QRS_AT_LEAST_MS:
+        judged = value - (qrs - 100.0)
+        ev_tail.append(f"QRS {fmt_ms(qrs)} ≥ {WIDE_QRS_AT_LEAST_MS:.0f} ms: QTc judged after subtracting the "
+                       f"QRS widening beyond 100 ms ({judged:.0f} ms)")
+    if ctx.has("AFIB"):
+        ev_tail.append("atrial fibrillation: QTc from an average over irregular RR, less reliable")
+    sex = ctx.sex if ctx.sex in LONG_QTC_AT_LEAST_MS else None
+    limit = LONG_QTC_AT_LEAST_MS[sex or "M"]
+    who = {"M": "men", "F": "women", None: "sex unknown: men's limit"}[sex]
+    if judged >= CRITICAL_QTC_AT_LEAST_MS:
+        return [make_statement("QTC_CRIT", [
+            f"QTc ({name}) {value:.0f} ms ≥ {CRITICAL_QTC_AT_LEAST_MS:.0f} ms", *ev_tail],
+            text=f"Markedly prolonged QTc ({name} {value:.0f} ms ≥ 500 ms) — risk of torsade de pointes")]
+    if judged >= limit:
+        return [make_statement("LQTC", [f"QTc ({name}) {value:.0f} ms ≥ {limit:.0f} ms ({who})", *ev_tail],
+                               text=f"Prolonged QTc ({name} {value:.0f} ms)")]
+    if judged <= SHORT_QTC_AT_MOST_MS and not (qrs is not None and qrs >= WIDE_QRS_AT_LEAST_MS):
+        return [make_statement("SQTC", [f"QTc ({name}) {value:.0f} ms ≤ {SHORT_QTC_AT_MOST_MS:.0f} ms", *ev_tail],
+                               text=f"Short QTc ({name} {value:.0f} ms)")]
+    return []
+
+
+STEPS = (_st_depression, _t_inversion, _st_elevation_nonspecific, _qtc)

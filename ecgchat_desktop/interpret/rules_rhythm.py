@@ -1,0 +1,171 @@
+"""Rhythm statements: sinus rhythm and its rate variants, atrial fibrillation and flutter,
+paced rhythm, ectopic beats, supraventricular and wide-complex tachycardia, critical rates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
+from ecgchat_desktop.interpret.statement import Statement
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+# Thresholds (tuned on PTB-XL folds 1–8 only; see benchmarks/statements_ptbxl.py).
+SBRAD_BELOW_BPM = 60.0
+STACH_ABOVE_BPM = 100.0
+CRITICAL_BRADY_BELOW_BPM = 40.0
+CRITICAL_TACHY_ABOVE_BPM = 150.0
+SVT_ABOVE_BPM = 150.0
+WCT_RATE_AT_LEAST_BPM = 100.0
+WCT_QRS_AT_LEAST_MS = 120.0
+# P waves: sinus needs them in most dominant beats; AF needs them in few.
+SINUS_P_FRACTION_AT_LEAST = 0.6
+AF_P_FRACTION_BELOW = 0.5
+# Sinus P axis (frontal): upright in I and II.
+SINUS_P_AXIS_DEG = (-30.0, 105.0)
+# Irregularity: median |ΔRR| / mean RR (robust to isolated ectopic beats).
+AF_IRREGULARITY_AT_LEAST = 0.08
+SARRH_RANGE_AT_LEAST_MS = 120.0     # longest minus shortest sinus RR
+FLUTTER_ATRIAL_RATE_BPM = (220.0, 360.0)
+PACED_FRACTION_AT_LEAST = 0.25
+MIN_RR_FOR_IRREGULARITY = 5
+
+
+def rr_irregularity(rr_ms: np.ndarray) -> float | None:
+    """Median absolute successive RR difference over the mean RR (dimensionless)."""
+    if rr_ms.size < MIN_RR_FOR_IRREGULARITY:
+        return None
+    return float(np.median(np.abs(np.diff(rr_ms))) / np.mean(rr_ms))
+
+
+def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
+    """RR intervals between consecutive dominant beats only (ectopic beats and their
+    compensatory pauses removed), used for sinus arrhythmia."""
+    beats = ctx.m.beats or []
+    fs = ctx.m.sampling_rate_hz
+    if len(beats) < 3 or not fs:
+        return ctx.rr_intervals_ms()
+    out = []
+    for a, b in zip(beats[:-1], beats[1:]):
+        if a.beat_class == "dominant" and b.beat_class == "dominant" and not b.premature:
+            out.append((b.r_peak - a.r_peak) * 1000.0 / fs)
+    return np.asarray(out, dtype=float)
+
+
+def _rate_phrase(hr: float | None) -> str:
+    return "rate not measured" if hr is None else f"ventricular rate {hr:.0f} bpm"
+
+
+def evaluate(ctx: RuleContext) -> list[Statement]:
+    m = ctx.m
+    out: list[Statement] = []
+    hr = m.hr_bpm
+    rr = ctx.rr_intervals_ms()
+    irregular = rr_irregularity(rr)
+    n_beats = m.n_beats or len(m.r_peaks or [])
+    pf = m.p_wave_fraction
+
+    # --- paced rhythm ------------------------------------------------------------
+    n_paced = max(m.n_paced or 0, len(m.pacing_spikes or []))
+    paced = n_beats > 0 and n_paced >= 2 and n_paced / n_beats >= PACED_FRACTION_AT_LEAST
+    if paced:
+        out.append(make_statement("PACE", [
+            f"pacing spikes/paced beats {n_paced} of {n_beats} beats "
+            f"(≥ {PACED_FRACTION_AT_LEAST:.0%})", _rate_phrase(hr)]))
+
+    # --- atrial fibrillation / flutter ---------------------------------------------
+    af = False
+    if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST \
+            and (pf is None or pf < AF_P_FRACTION_BELOW):
+        af = True
+        ev = [f"RR irregularity (median |ΔRR| / mean RR) {irregular:.3f} ≥ {AF_IRREGULARITY_AT_LEAST}",
+              ("P waves: not assessed" if pf is None else
+               f"P waves found in {pf:.0%} of beats < {AF_P_FRACTION_BELOW:.0%}"),
+              _rate_phrase(hr)]
+        text = None
+        if hr is not None and hr > STACH_ABOVE_BPM:
+            text = f"Atrial fibrillation with rapid ventricular response ({hr:.0f} bpm)"
+        elif hr is not None and hr < SBRAD_BELOW_BPM:
+            text = f"Atrial fibrillation with slow ventricular response ({hr:.0f} bpm)"
+        out.append(make_statement("AFIB", ev, text=text))
+    flutter = False
+    ar = m.atrial_rate_bpm
+    if not paced and not af and ar is not None and FLUTTER_ATRIAL_RATE_BPM[0] <= ar <= FLUTTER_ATRIAL_RATE_BPM[1]:
+        flutter = True
+        ev = [f"atrial rate {ar:.0f}/min within {FLUTTER_ATRIAL_RATE_BPM[0]:.0f}–{FLUTTER_ATRIAL_RATE_BPM[1]:.0f}/min",
+              _rate_phrase(hr)]
+        if hr and hr > 0:
+            ev.append(f"conduction about {ar / hr:.1f}:1")
+        out.append(make_statement("AFLT", ev))
+
+    # --- sinus rhythm ------------------------------------------------------------
+    sinus = False
+    if not paced and not af and not flutter and hr is not None:
+        p_ok = pf is not None and pf >= SINUS_P_FRACTION_AT_LEAST
+        if pf is None and m.pr_ms is not None:
+            p_ok = True  # a PR interval was measured on the median beat: P waves are present
+        pax = m.p_axis_deg
+        axis_ok = pax is None or SINUS_P_AXIS_DEG[0] <= pax <= SINUS_P_AXIS_DEG[1]
+        if p_ok and axis_ok:
+            sinus = True
+            p_ev = ("P wave before QRS (PR measured; P-wave fraction not available)" if pf is None
+                    else f"P waves in {pf:.0%} of dominant beats ≥ {SINUS_P_FRACTION_AT_LEAST:.0%}")
+            ax_ev = ("P axis not measured" if pax is None else
+                     f"P axis {fmt_deg(pax)} within {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")
+            base = [p_ev, ax_ev]
+            drr = _dominant_rr_ms(ctx)
+            rr_range = float(drr.max() - drr.min()) if drr.size >= 3 else None
+            sarrh = rr_range is not None and rr_range >= SARRH_RANGE_AT_LEAST_MS and \
+                (irregular is None or irregular < AF_IRREGULARITY_AT_LEAST or (pf or 0) >= SINUS_P_FRACTION_AT_LEAST)
+            if hr < SBRAD_BELOW_BPM:
+                out.append(make_statement("SBRAD", base + [f"rate {hr:.0f} bpm < {SBRAD_BELOW_BPM:.0f} bpm"]))
+            elif hr > STACH_ABOVE_BPM:
+                out.append(make_statement("STACH", base + [f"rate {hr:.0f} bpm > {STACH_ABOVE_BPM:.0f} bpm"]))
+            elif not sarrh:
+                out.append(make_statement("SR", base + [
+                    f"rate {hr:.0f} bpm within {SBRAD_BELOW_BPM:.0f}–{STACH_ABOVE_BPM:.0f} bpm"]))
+            if sarrh:
+                out.append(make_statement("SARRH", base + [
+                    f"sinus RR range {rr_range:.0f} ms ≥ {SARRH_RANGE_AT_LEAST_MS:.0f} ms "
+                    f"(shortest {drr.min():.0f} ms, longest {drr.max():.0f} ms)", _rate_phrase(hr)]))
+        elif hr is not None:
+            # Regular, no sinus P waves: name what can be named, no more.
+            ev = [("P waves: not assessed" if pf is None else f"P waves in {pf:.0%} of beats"),
+                  ("P axis not measured" if pax is None else
+                   f"P axis {fmt_deg(pax)}" + ("" if axis_ok else
+                                               f" outside {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")),
+                  _rate_phrase(hr)]
+            narrow = m.qrs_ms is not None and m.qrs_ms < WCT_QRS_AT_LEAST_MS
+            if hr > SVT_ABOVE_BPM and narrow:
+                out.append(make_statement("SVTAC", ev + [f"rate {hr:.0f} bpm > {SVT_ABOVE_BPM:.0f} bpm",
+                                                         f"QRS {fmt_ms(m.qrs_ms)} < {WCT_QRS_AT_LEAST_MS:.0f} ms"]))
+            else:
+                out.append(make_statement("RHYTHM_OTHER", ev))
+
+    # --- wide-complex tachycardia (not when sinus P waves explain it, not when paced) ---
+    if not paced and not sinus and hr is not None and hr >= WCT_RATE_AT_LEAST_BPM \
+            and m.qrs_ms is not None and m.qrs_ms >= WCT_QRS_AT_LEAST_MS:
+        out.append(make_statement("WCT", [
+            f"rate {hr:.0f} bpm ≥ {WCT_RATE_AT_LEAST_BPM:.0f} bpm",
+            f"QRS {fmt_ms(m.qrs_ms)} ≥ {WCT_QRS_AT_LEAST_MS:.0f} ms",
+            "no consistent sinus P waves" + (" (atrial fibrillation with aberrancy or pre-existing "
+                                             "bundle branch block possible)" if af else "")]))
+
+    # --- ectopic beats --------------------------------------------------------------
+    nv = m.n_ventricular_ectopic or 0
+    if nv >= 1 and not paced:
+        out.append(make_statement("PVC", [
+            f"{nv} of {n_beats} beats classified ventricular ectopic (QRS unlike the dominant beat)"]))
+    ns = m.n_supraventricular_ectopic or 0
+    if ns >= 1 and not af and not paced:
+        out.append(make_statement("PAC", [
+            f"{ns} of {n_beats} beats premature with a QRS like the dominant beat (supraventricular)"]))
+
+    # --- critical rates -------------------------------------------------------------
+    if hr is not None and hr < CRITICAL_BRADY_BELOW_BPM:
+        out.append(make_statement("BRADY_CRIT", [f"ventricular rate {hr:.0f} bpm < {CRITICAL_BRADY_BELOW_BPM:.0f} bpm"]))
+    if hr is not None and hr > CRITICAL_TACHY_ABOVE_BPM:
+        out.append(make_statement("TACHY_CRIT", [f"ventricular rate {hr:.0f} bpm > {CRITICAL_TACHY_ABOVE_BPM:.0f} bpm"]))
+    return out
+
+
+STEPS = (evaluate,)
