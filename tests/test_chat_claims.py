@@ -1,0 +1,235 @@
+"""Claim check on written answers (fast, no model): numbers, names, negation, tricky phrasing."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecgchat_desktop.analysis.measurements import LeadAmplitudes, Measurements
+from ecgchat_desktop.chat.claims import CONTRADICTED, SUPPORTED, UNSUPPORTED, annotate, check_answer
+from ecgchat_desktop.findings import Findings
+from ecgchat_desktop.interpret.vocabulary import make_statement
+
+
+def make_findings(codes=("SR", "NORM"), **values) -> Findings:
+    base = dict(hr_bpm=72.4, rr_ms=829.0, p_ms=104.0, pr_ms=158.0, qrs_ms=96.0, qt_ms=384.0,
+                qtc_ms={"bazett": 421.7, "fridericia": 409.0, "framingham": 410.2, "hodges": 412.0},
+                p_axis_deg=55.0, qrs_axis_deg=40.0, t_axis_deg=35.0,
+                lead_amplitudes={"V2": LeadAmplitudes(r_mv=0.8, s_mv=-1.2, st_j_mv=0.05, st_j60_mv=0.08, t_mv=0.4),
+                                 "II": LeadAmplitudes(r_mv=1.1, s_mv=-0.2, st_j_mv=0.0, st_j60_mv=-0.02, t_mv=0.3)})
+    base.update(values)
+    m = Measurements(**base)
+    statements = [make_statement(c, [f"criterion for {c}"]) for c in codes]
+    return Findings(ecg_info={"patient": {"age": 63, "sex": "M"}, "device_measurements": {}},
+                    measurements=m, statements=statements, critical=any(s.critical for s in statements))
+
+
+NORMAL = make_findings()
+RBBB_AF = make_findings(("AFIB", "CRBBB", "ABNORMAL"), hr_bpm=112.0, pr_ms=None, p_ms=None, qrs_ms=142.0,
+                        qtc_ms={"bazett": 478.0, "fridericia": 455.0, "framingham": 450.0, "hodges": 452.0})
+STEMI = make_findings(("SR", "STEMI_INF", "ABNORMAL"),
+                      lead_amplitudes={"III": LeadAmplitudes(st_j_mv=0.22, r_mv=0.6),
+                                       "aVF": LeadAmplitudes(st_j_mv=0.18, r_mv=0.7)})
+
+
+def statuses(text, findings=NORMAL):
+    return [(c.kind, c.status) for c in check_answer(text, findings).claims]
+
+
+# --- numbers -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "The heart rate is 72 bpm.",
+    "Heart rate of 72.",
+    "The ventricular rate is 72 beats per minute.",
+    "PR 160 ms.",
+    "The PR interval measures 158 milliseconds.",
+    "QRS duration is 96 ms.",
+    "The QRS is 0.096 s long.",
+    "QT 384 ms.",
+    "QTc by Fridericia is 409 ms.",
+    "The QTc (Bazett) is 422 ms.",
+    "The QTc is 410 ms.",                  # any formula matches when none is named
+    "The QRS axis is +40°.",
+    "Axis 40 degrees.",
+    "The RR interval is 0.83 s.",
+    "Your heart is beating at 72 beats per minute, which is normal.",
+    "The QTc is below 450 ms on this ECG.",
+    "R wave of 0.8 mV in V2.",
+    "T wave amplitude 4 mm in V2.",
+])
+def test_correct_numbers_are_verified(text):
+    report = check_answer(text, NORMAL)
+    assert report.verdict == "verified", [c.to_dict() for c in report.claims]
+    assert report.checked >= 1
+
+
+@pytest.mark.parametrize("text,measured", [
+    ("The heart rate is 200 beats per minute (bpm).", "72 bpm"),
+    ("Heart rate of 90.", "72 bpm"),
+    ("PR 240 ms.", "158 ms"),
+    ("QTc by Fridericia is 430 ms.", "409 ms"),
+    ("The QTc by Bazett is 409 ms.", "422 ms"),   # the other formula's value, wrongly named
+    ("The QRS is 0.14 seconds.", "96 ms"),
+    ("The QRS axis is -60 degrees.", "40°"),
+    ("The QTc is above 500 ms.", "422 ms"),
+    ("ST elevation of 2 mm in V2.", "V2"),
+])
+def test_wrong_numbers_are_contradicted_with_the_measured_value(text, measured):
+    report = check_answer(text, NORMAL)
+    assert report.verdict == "contradicted"
+    wrong = report.contradicted
+    assert any(measured in c.reason for c in wrong), [c.reason for c in wrong]
+    shown = annotate(text, report)
+    assert "✗ contradicted" in shown and measured in shown
+
+
+@pytest.mark.parametrize("text", [
+    "A normal PR interval is 120-200 ms.",
+    "Normal QTc is less than 450 ms in men and 460 ms in women.",
+    "The PR interval is normally between 120 and 200 ms.",
+    "QRS duration should be below 120 ms.",
+    "Tachycardia is defined as a heart rate above 100 bpm.",
+    "The recording lasts 10 seconds at 25 mm/s and 10 mm/mV.",
+    "A 12-lead ECG uses leads I, II and V1 to V6.",
+])
+def test_reference_values_and_technical_numbers_are_not_claims(text):
+    assert check_answer(text, NORMAL).checked == 0
+
+
+def test_a_number_for_an_unmeasured_interval_is_unsupported():
+    report = check_answer("The PR interval is 160 ms.", RBBB_AF)
+    assert report.verdict == "unsupported"
+    assert "not measured" in report.unsupported[0].reason
+
+
+def test_device_values_also_support_a_number():
+    f = make_findings()
+    f.ecg_info["device_measurements"] = {"qrs_ms": 120.0}
+    assert check_answer("The device measured a QRS of 120 ms.", f).verdict == "verified"
+
+
+def test_several_numbers_in_one_sentence_each_get_their_own_quantity():
+    report = check_answer("PR 160 ms, QRS 96 ms, QT 384 ms and heart rate of 72.", NORMAL)
+    assert [c.quantity for c in report.claims] == ["pr_ms", "qrs_ms", "qt_ms", "hr_bpm"]
+    assert report.verdict == "verified"
+    report = check_answer("PR 160 ms, QRS 140 ms and QT 384 ms.", NORMAL)
+    assert [c.status for c in report.claims] == [SUPPORTED, CONTRADICTED, SUPPORTED]
+
+
+def test_st_elevation_in_named_leads_matches_lead_values():
+    assert check_answer("There is ST elevation of 2 mm in III.", STEMI).verdict == "verified"
+    assert check_answer("ST elevation of 0.2 mV in lead aVF is present.", STEMI).verdict == "verified"
+    assert check_answer("ST elevation of 4 mm in III.", STEMI).verdict == "contradicted"
+
+
+# --- diagnoses -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "There is no ST elevation.",
+    "No atrial fibrillation is present.",
+    "The ECG does not show left bundle branch block.",
+    "There is no evidence of myocardial infarction.",
+    "Without signs of LVH or RVH.",
+    "Atrial fibrillation is absent.",
+    "Right bundle branch block was not seen.",
+    "Neither AV block nor bundle branch block is present.",
+    "This ECG shows normal sinus rhythm.",
+    "This is a normal ECG.",
+    "The rhythm is sinus rhythm at 72 bpm.",
+    "No signs of a heart attack.",
+])
+def test_true_statements_and_negations_are_verified_on_a_normal_ecg(text):
+    report = check_answer(text, NORMAL)
+    assert report.verdict == "verified", [c.to_dict() for c in report.claims]
+    assert report.checked >= 1
+
+
+@pytest.mark.parametrize("text,status", [
+    ("The report states there is evidence of a heart attack.", UNSUPPORTED),
+    ("The ECG shows signs of myocardial infarction.", UNSUPPORTED),
+    ("Possible left ventricular hypertrophy.", UNSUPPORTED),
+    ("Myocardial infarction cannot be excluded.", UNSUPPORTED),  # a hedged positive, not a negation
+    ("ST elevation is not ruled out.", UNSUPPORTED),
+    ("The ECG shows atrial fibrillation.", CONTRADICTED),          # sinus rhythm is present
+    ("This is an abnormal ECG.", CONTRADICTED),                    # NORM is present
+    ("There is first-degree AV block.", UNSUPPORTED),
+    ("The patient has complete heart block.", UNSUPPORTED),
+])
+def test_absent_diagnoses_are_flagged(text, status):
+    report = check_answer(text, NORMAL)
+    assert status in [c.status for c in report.flagged], [c.to_dict() for c in report.claims]
+    assert report.verdict != "verified"
+    assert ("✗" if status == CONTRADICTED else "?") in annotate(text, report)
+
+
+def test_negating_a_present_finding_is_a_contradiction():
+    report = check_answer("There is no atrial fibrillation and no bundle branch block.", RBBB_AF)
+    assert [c.status for c in report.claims] == [CONTRADICTED, CONTRADICTED]
+    report = check_answer("The ECG is normal sinus rhythm without ST elevation.", STEMI)
+    assert report.claims[-1].status == CONTRADICTED and report.claims[-1].negated
+
+
+def test_findings_with_af_and_rbbb():
+    text = ("The ECG shows atrial fibrillation with complete right bundle branch block. "
+            "The QRS is wide at 142 ms and the QTc is prolonged.")
+    report = check_answer(text, RBBB_AF)
+    assert report.verdict == "verified", [c.to_dict() for c in report.claims]
+    assert {c.kind for c in report.claims} == {"diagnosis", "measurement", "quality"}
+    assert check_answer("There is sinus rhythm.", RBBB_AF).verdict == "contradicted"
+    assert check_answer("There is left bundle branch block.", RBBB_AF).verdict == "contradicted"
+
+
+def test_longest_term_wins():
+    f = make_findings(("SR", "IRBBB", "ABNORMAL"))
+    report = check_answer("There is incomplete right bundle branch block.", f)
+    assert report.verdict == "verified" and report.claims[0].codes == ("IRBBB",)
+
+
+def test_umbrella_terms_are_supported_by_any_specific_finding():
+    assert check_answer("The ECG shows a bundle branch block.", RBBB_AF).verdict == "verified"
+    assert check_answer("The ECG shows an arrhythmia.", RBBB_AF).verdict == "verified"
+    assert check_answer("The tracing shows an acute MI.", STEMI).verdict == "verified"
+    assert check_answer("This ECG suggests ischemia.", STEMI).verdict == "verified"
+
+
+def test_explanations_of_concepts_are_not_claims():
+    for text in ("Atrial fibrillation is defined as an irregularly irregular rhythm without P waves.",
+                 "Left bundle branch block refers to delayed conduction in the left bundle.",
+                 "Causes include myocardial infarction, hypertension and valve disease.",
+                 "The sinus node is the natural pacemaker of the heart.",
+                 "Blockage of the LAD artery can cause anterior ischemia."):
+        assert check_answer(text, NORMAL).checked == 0, text
+    # ... but the same words about this ECG are claims
+    assert check_answer("This ECG shows atrial fibrillation, which is defined as an irregular rhythm.",
+                        NORMAL).verdict == "contradicted"
+
+
+def test_qualitative_interval_claims():
+    assert check_answer("The QRS is narrow.", NORMAL).verdict == "verified"
+    assert check_answer("The QRS is wide.", NORMAL).verdict == "contradicted"
+    assert check_answer("The QTc is prolonged.", NORMAL).verdict == "contradicted"
+    assert check_answer("The QTc is not prolonged.", NORMAL).verdict == "verified"
+    assert check_answer("The PR interval is prolonged.", NORMAL).verdict == "contradicted"
+    assert check_answer("The heart rate is normal.", NORMAL).verdict == "verified"
+    assert check_answer("The heart rate is fast.", RBBB_AF).verdict == "verified"
+
+
+def test_case_of_abbreviations_matters():
+    # "AF" in capitals is atrial fibrillation; "af" inside words or the SA node is not.
+    assert check_answer("The ECG shows AF.", RBBB_AF).verdict == "verified"
+    assert check_answer("The SA node fires normally.", NORMAL).checked == 0
+
+
+def test_annotate_keeps_text_and_marks_every_flag():
+    text = "The heart rate is 200 bpm and there is atrial fibrillation."
+    report = check_answer(text, NORMAL)
+    shown = annotate(text, report)
+    assert shown.startswith("The heart rate is 200 bpm [✗ contradicted: measured heart rate 72 bpm]")
+    assert shown.count("✗") == 2
+    d = report.to_dict()
+    assert d["verdict"] == "contradicted" and d["checked"] == 2 and len(d["unsupported"]) == 2
+
+
+def test_empty_answer_has_nothing_to_check():
+    report = check_answer("", NORMAL)
+    assert report.checked == 0 and report.verdict == "verified"
