@@ -1,0 +1,518 @@
+"""Every rule on hand-built measurements: fires, stays silent, and the boundary value of each
+threshold (the real-record tests are in test_interpret_records.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from ecgchat_desktop.analysis.measurements import Measurements
+from ecgchat_desktop.interpret import interpret
+from ecgchat_desktop.interpret.rules_rhythm import rr_irregularity
+from ecgchat_desktop.interpret.statement import CATEGORIES
+from tests.interpret_builders import (
+    FS, MAN_30, MAN_50, UNKNOWN, WOMAN_50, beats_for, normal, regular_peaks, set_lead,
+)
+
+
+def codes(m, patient=MAN_50) -> set[str]:
+    return {s.code for s in interpret(m, patient)}
+
+
+def by_code(m, code, patient=MAN_50):
+    found = [s for s in interpret(m, patient) if s.code == code]
+    assert found, f"{code} did not fire"
+    return found[0]
+
+
+# --- overall --------------------------------------------------------------------
+def test_normal_ecg_is_sinus_rhythm_and_normal_with_evidence():
+    stmts = interpret(normal(), MAN_50)
+    assert [s.code for s in stmts] == ["SR", "NORM"]
+    assert all(s.evidence for s in stmts)
+    assert not any(s.critical for s in stmts)
+    assert [s.category for s in stmts] == sorted((s.category for s in stmts), key=CATEGORIES.index)
+
+
+def test_nothing_measured_gives_no_statement_and_never_normal():
+    assert interpret(Measurements(), UNKNOWN) == []
+    assert "NORM" not in codes(normal(qtc_ms={"bazett": None, "fridericia": None, "framingham": None,
+                                              "hodges": None}))
+
+
+def test_abnormal_statement_suppresses_normal():
+    c = codes(normal(pr_ms=230.0))
+    assert "NORM" not in c and "1AVB" in c
+
+
+# --- rate and sinus rhythm -----------------------------------------------------------
+@pytest.mark.parametrize("hr,expected", [(59.9, "SBRAD"), (60.0, "SR"), (100.0, "SR"), (100.1, "STACH")])
+def test_sinus_rate_boundaries(hr, expected):
+    c = codes(normal(hr))
+    assert expected in c
+    assert len(c & {"SR", "SBRAD", "STACH"}) == 1
+
+
+def test_sinus_brady_and_tachy_are_otherwise_normal():
+    s = by_code(normal(55.0), "NORM")
+    assert s.text == "Otherwise normal ECG"
+
+
+@pytest.mark.parametrize("hr,crit", [(39.9, True), (40.0, False)])
+def test_critical_bradycardia_below_40(hr, crit):
+    stmts = interpret(normal(hr), MAN_50)
+    assert any(s.code == "BRADY_CRIT" and s.critical for s in stmts) == crit
+    assert any(s.critical for s in stmts) == crit
+
+
+@pytest.mark.parametrize("hr,crit", [(150.0, False), (150.1, True)])
+def test_critical_tachycardia_above_150(hr, crit):
+    assert ("TACHY_CRIT" in codes(normal(hr))) == crit
+
+
+def test_no_sinus_p_waves_is_not_called_sinus():
+    c = codes(normal(p_wave_fraction=0.0))
+    assert not c & {"SR", "SBRAD", "STACH", "SARRH", "NORM"}
+    assert "RHYTHM_OTHER" in c
+    # P axis outside the sinus range: ectopic atrial rhythm, not sinus
+    assert "SR" not in codes(normal(p_axis_deg=-60.0))
+
+
+def _irregular(hr=90.0, seed=1, jitter=0.25):
+    rng = np.random.default_rng(seed)
+    rr = 60.0 / hr * (1 + rng.uniform(-jitter, jitter, 14))
+    peaks = list(np.round(200 + np.concatenate([[0], np.cumsum(rr)]) * FS).astype(int))
+    return peaks
+
+
+def test_atrial_fibrillation_needs_irregular_rr_and_absent_p_waves():
+    peaks = _irregular()
+    af = normal(90.0, r_peaks=peaks, beats=beats_for(peaks), p_wave_fraction=0.1, pr_ms=None)
+    s = by_code(af, "AFIB")
+    assert any("RR irregularity" in e for e in s.evidence)
+    assert not codes(af) & {"SR", "NORM"}
+    # same irregular RR but P waves in every beat: not atrial fibrillation
+    assert "AFIB" not in codes(replace(af, p_wave_fraction=1.0, pr_ms=160.0))
+    # absent P waves but a regular rhythm: not atrial fibrillation
+    assert "AFIB" not in codes(normal(90.0, p_wave_fraction=0.1))
+
+
+def test_rr_irregularity_definition():
+    assert rr_irregularity(np.array([800.0] * 10)) == 0.0
+    assert rr_irregularity(np.array([800.0, 800.0, 800.0])) is None  # too few intervals
+    rr = np.array([600.0, 900.0, 600.0, 900.0, 600.0, 900.0])
+    assert rr_irregularity(rr) == pytest.approx(300.0 / 750.0)
+
+
+def test_sinus_arrhythmia_boundary():
+    hr = 70.0
+    base_rr = 60.0 / hr * FS
+    def with_range(range_ms):
+        rr = base_rr + np.linspace(0, range_ms * FS / 1000, 11)
+        peaks = list(np.round(200 + np.concatenate([[0], np.cumsum(rr)])).astype(int))
+        return normal(hr, r_peaks=peaks, beats=beats_for(peaks))
+    assert "SARRH" in codes(with_range(124.0))
+    assert "SARRH" not in codes(with_range(110.0))
+
+
+@pytest.mark.parametrize("rate,fires", [(219.0, False), (220.0, True), (300.0, True), (361.0, False)])
+def test_atrial_flutter_by_atrial_rate(rate, fires):
+    c = codes(normal(75.0, atrial_rate_bpm=rate, p_per_qrs=4.0, p_wave_fraction=0.0))
+    assert ("AFLT" in c) == fires
+    if fires:
+        assert not c & {"2AVB", "3AVB"}
+
+
+def test_paced_rhythm():
+    m = normal(70.0)
+    m = replace(m, n_paced=3, pacing_spikes=list(m.r_peaks[:3]))
+    assert "PACE" in codes(m)  # 3 of 11 beats ≥ 25 %
+    assert "PACE" not in codes(replace(m, n_paced=1, pacing_spikes=m.r_peaks[:2]))
+    full = replace(m, n_paced=m.n_beats, pacing_spikes=list(m.r_peaks), qrs_ms=160.0)
+    c = codes(full)
+    assert "PACE" in c and not c & {"CLBBB", "IVCD", "WCT", "STEMI_ANT"}
+
+
+def test_ectopic_beats():
+    assert "PVC" in codes(normal(n_ventricular_ectopic=1))
+    assert "PAC" in codes(normal(n_supraventricular_ectopic=2))
+    c = codes(normal())
+    assert not c & {"PVC", "PAC"}
+    assert "premature" in by_code(normal(n_supraventricular_ectopic=1), "PAC").evidence[0]
+
+
+def test_wide_complex_tachycardia_is_critical_unless_sinus():
+    wct = normal(160.0, qrs_ms=150.0, p_wave_fraction=0.0, pr_ms=None)
+    s = by_code(wct, "WCT")
+    assert s.critical and s.severity == "critical"
+    assert "WCT" not in codes(normal(160.0, qrs_ms=119.0, p_wave_fraction=0.0, pr_ms=None))
+    assert "WCT" not in codes(normal(99.0, qrs_ms=150.0, p_wave_fraction=0.0, pr_ms=None))
+    # sinus tachycardia with a wide QRS: the sinus P waves explain it
+    assert "WCT" not in codes(normal(120.0, qrs_ms=150.0))
+
+
+def test_supraventricular_tachycardia_narrow_regular_without_p():
+    assert "SVTAC" in codes(normal(180.0, p_wave_fraction=0.0, pr_ms=None))
+    assert "SVTAC" not in codes(normal(150.0, p_wave_fraction=0.0, pr_ms=None))
+
+
+# --- AV conduction ---------------------------------------------------------------
+@pytest.mark.parametrize("pr,fires", [(200.0, False), (201.0, True)])
+def test_first_degree_av_block_boundary(pr, fires):
+    c = codes(normal(pr_ms=pr))
+    assert ("1AVB" in c) == fires
+    if fires:
+        assert "PR 201 ms > 200 ms" in by_code(normal(pr_ms=pr), "1AVB").evidence[0]
+
+
+def test_complete_av_block_critical_and_second_degree():
+    peaks = regular_peaks(38.0)
+    chb = normal(38.0, atrial_rate_bpm=80.0, p_per_qrs=2.1, r_peaks=peaks,
+                 beats=beats_for(peaks, [80.0, 300.0, 150.0, 420.0, 220.0, 60.0]))
+    s = by_code(chb, "3AVB")
+    assert s.critical
+    assert "1AVB" not in codes(chb)
+    # 2:1 block with a fixed PR: second degree, not complete
+    peaks = regular_peaks(40.0)
+    two_one = normal(40.0, atrial_rate_bpm=80.0, p_per_qrs=2.0, r_peaks=peaks, beats=beats_for(peaks, 180.0))
+    c = codes(two_one)
+    assert "2AVB" in c and "3AVB" not in c
+    assert not codes(normal(p_per_qrs=1.29)) & {"2AVB", "3AVB"}
+
+
+# --- bundle branch blocks ----------------------------------------------------------
+def _rbbb(qrs):
+    m = normal(qrs_ms=qrs)
+    set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.45)
+    set_lead(m, "I", s_ms=50.0)
+    set_lead(m, "V6", s_ms=60.0)
+    return m
+
+
+@pytest.mark.parametrize("qrs,code", [(120.0, "CRBBB"), (119.0, "IRBBB"), (110.0, "IRBBB")])
+def test_right_bundle_branch_block_boundaries(qrs, code):
+    c = codes(_rbbb(qrs))
+    assert code in c
+    assert not c & ({"CRBBB", "IRBBB"} - {code})
+    assert "IVCD" not in c
+
+
+def test_rbbb_evidence_names_values():
+    ev = by_code(_rbbb(134.0), "CRBBB").evidence
+    assert ev[0] == "QRS 134 ms ≥ 120 ms"
+    assert "rsR′ in V1 (R′ 0.45 mV)" in ev[1]
+    assert "wide S" in ev[2] and "I" in ev[2] and "V6" in ev[2]
+
+
+def test_rbbb_pattern_below_110_fires_nothing():
+    assert not codes(_rbbb(109.0)) & {"CRBBB", "IRBBB", "IVCD"}
+
+
+def test_rbbb_pattern_needs_wide_s():
+    m = _rbbb(130.0)
+    set_lead(m, "I", s_ms=20.0)
+    set_lead(m, "V6", s_ms=20.0)
+    c = codes(m)
+    assert "CRBBB" not in c and "IVCD" in c
+
+
+def _lbbb(qrs):
+    m = normal(qrs_ms=qrs)
+    set_lead(m, "V1", r_mv=0.1, s_mv=-1.5)
+    for ld in ("I", "aVL", "V5", "V6"):
+        set_lead(m, ld, r_peak_time_ms=75.0, notched_r=True, q_mv=None)
+    return m
+
+
+def test_left_bundle_branch_block_complete_and_incomplete():
+    assert "CLBBB" in codes(_lbbb(150.0))
+    s = by_code(_lbbb(150.0), "CLBBB")
+    assert any("no q in I, V5, V6" in e for e in s.evidence)
+    assert "ILBBB" in codes(_lbbb(115.0))
+    m = _lbbb(150.0)
+    for ld in ("I", "V5", "V6"):
+        set_lead(m, ld, q_mv=-0.15, q_ms=30.0)
+    c = codes(m)
+    assert "CLBBB" not in c and "IVCD" in c
+
+
+@pytest.mark.parametrize("qrs,fires", [(109.0, False), (110.0, True)])
+def test_nonspecific_ivcd_boundary(qrs, fires):
+    assert ("IVCD" in codes(normal(qrs_ms=qrs))) == fires
+
+
+def test_lbbb_suppresses_st_and_q_statements():
+    m = _lbbb(150.0)
+    for ld in ("V1", "V2", "V3"):
+        set_lead(m, ld, st_j_mv=0.3)
+    c = codes(m)
+    assert "CLBBB" in c and not c & {"STEMI_ANT", "STE", "Q_ANTSEP", "LVH"}
+
+
+# --- fascicular blocks and axis ------------------------------------------------------
+def _left_axis(ax):
+    m = normal(qrs_axis_deg=ax)
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
+    set_lead(m, "aVL", q_mv=-0.1, q_ms=20.0, r_mv=0.9, s_mv=None)
+    return m
+
+
+@pytest.mark.parametrize("ax,expected", [(-30.0, set()), (-31.0, {"LAD"}), (-44.0, {"LAD"}),
+                                         (-45.0, {"LAD", "LAFB"}), (-90.0, {"LAD", "LAFB"}),
+                                         (-91.0, {"EXTREME_AXIS"}), (90.0, set()), (91.0, {"RAD"}),
+                                         (180.0, {"RAD"}), (-180.0, {"RAD"})])
+def test_axis_and_lafb_boundaries(ax, expected):
+    c = codes(_left_axis(ax)) & {"LAD", "RAD", "EXTREME_AXIS", "LAFB"}
+    assert c == expected
+
+
+def test_lafb_needs_rs_in_inferior_leads():
+    m = normal(qrs_axis_deg=-60.0)  # inferior leads keep tall R in this synthetic case
+    assert "LAFB" not in codes(m)
+
+
+def test_lpfb():
+    m = normal(qrs_axis_deg=110.0)
+    set_lead(m, "I", r_mv=0.2, s_mv=-0.7)
+    set_lead(m, "III", q_mv=-0.1, q_ms=20.0, r_mv=1.2, s_mv=None)
+    c = codes(m)
+    assert {"LPFB", "RAD"} <= c
+    set_lead(m, "I", r_mv=0.7, s_mv=-0.2)
+    assert "LPFB" not in codes(m)
+
+
+# --- pre-excitation -------------------------------------------------------------------
+@pytest.mark.parametrize("pr,fires", [(119.0, True), (120.0, False)])
+def test_preexcitation_short_pr_and_delta(pr, fires):
+    m = normal(pr_ms=pr, qrs_ms=125.0)
+    for ld in ("I", "V4", "V5"):
+        set_lead(m, ld, delta_wave=True)
+    c = codes(m)
+    assert ("WPW" in c) == fires
+    if fires:
+        assert not c & {"CLBBB", "IVCD", "CRBBB"}
+
+
+def test_short_pr_without_delta_is_not_preexcitation():
+    assert "WPW" not in codes(normal(pr_ms=100.0))
+    m = normal(pr_ms=100.0)
+    for ld in ("I", "V4", "V5"):
+        set_lead(m, ld, delta_wave=None)
+    assert "WPW" not in codes(m)
+
+
+# --- chamber ------------------------------------------------------------------------------
+def _sokolow(total):
+    m = normal()
+    set_lead(m, "V1", s_mv=-1.5)
+    set_lead(m, "V5", r_mv=total - 1.5)
+    return m
+
+
+@pytest.mark.parametrize("total,fires", [(3.49, False), (3.5, True)])
+def test_lvh_sokolow_boundary(total, fires):
+    assert ("LVH" in codes(_sokolow(total))) == fires
+
+
+def test_lvh_sokolow_not_used_under_35():
+    assert "LVH" not in codes(_sokolow(4.0), MAN_30)
+    assert "LVH" in codes(_sokolow(4.0), MAN_50)
+
+
+def _cornell(ravl, sv3):
+    m = normal()
+    set_lead(m, "aVL", r_mv=ravl)
+    set_lead(m, "V3", s_mv=-sv3)
+    return m
+
+
+@pytest.mark.parametrize("patient,total,fires", [(WOMAN_50, 2.0, False), (WOMAN_50, 2.01, True),
+                                                 (MAN_50, 2.8, False), (MAN_50, 2.81, True),
+                                                 (UNKNOWN, 2.5, False), (UNKNOWN, 2.81, True)])
+def test_lvh_cornell_by_sex(patient, total, fires):
+    m = _cornell(0.5, total - 0.5)
+    c = codes(m, patient)
+    assert ("LVH" in c) == fires
+    if fires and patient is UNKNOWN:
+        assert "sex unknown" in " ".join(by_code(m, "LVH", patient).evidence)
+
+
+def test_rvh():
+    m = normal(qrs_axis_deg=110.0)
+    set_lead(m, "V1", r_mv=0.9, s_mv=-0.3)
+    assert "RVH" in codes(m)
+    set_lead(m, "V1", r_mv=0.69, s_mv=-0.3)
+    assert "RVH" not in codes(m)
+
+
+@pytest.mark.parametrize("p_ms,fires", [(119.0, False), (120.0, True)])
+def test_left_atrial_enlargement_p_duration(p_ms, fires):
+    assert ("LAE" in codes(normal(p_ms=p_ms))) == fires
+
+
+def test_left_atrial_enlargement_v1_terminal_p():
+    m = normal()
+    set_lead(m, "V1", p_neg_mv=-0.1, p_neg_ms=40.0)
+    assert "LAE" in codes(m)
+    set_lead(m, "V1", p_neg_mv=-0.09, p_neg_ms=40.0)
+    assert "LAE" not in codes(m)
+
+
+@pytest.mark.parametrize("p,fires", [(0.24, False), (0.25, True)])
+def test_right_atrial_enlargement(p, fires):
+    m = normal()
+    set_lead(m, "II", p_mv=p, p_pos_mv=p)
+    assert ("RAE" in codes(m)) == fires
+
+
+def test_low_voltage_limb_leads():
+    m = normal()
+    for ld in ("I", "II", "III", "aVR", "aVL", "aVF"):
+        set_lead(m, ld, qrs_pp_mv=0.49)
+    s = by_code(m, "LVOLT")
+    assert "limb" in s.text
+    set_lead(m, "II", qrs_pp_mv=0.5)
+    assert "LVOLT" not in codes(m)
+
+
+# --- Q waves and STEMI --------------------------------------------------------------------------
+def test_inferior_q_waves_need_two_contiguous_leads():
+    m = normal()
+    set_lead(m, "III", q_mv=-0.3, q_ms=40.0)
+    assert "Q_INF" not in codes(m)
+    set_lead(m, "aVF", q_mv=-0.1, q_ms=30.0)
+    s = by_code(m, "Q_INF")
+    assert "consider prior inferior infarction" in s.text
+    set_lead(m, "aVF", q_mv=-0.1, q_ms=29.0)
+    assert "Q_INF" not in codes(m)
+
+
+def test_anteroseptal_q_waves_20ms_in_v2_v3():
+    m = normal()
+    set_lead(m, "V2", q_mv=-0.1, q_ms=20.0)
+    set_lead(m, "V3", q_mv=-0.1, q_ms=20.0)
+    assert "Q_ANTSEP" in codes(m)
+    set_lead(m, "V3", q_ms=19.0)
+    assert "Q_ANTSEP" not in codes(m)
+
+
+def _st(leads, value):
+    m = normal()
+    for ld in leads:
+        set_lead(m, ld, st_j_mv=value)
+    return m
+
+
+@pytest.mark.parametrize("patient,value,fires", [
+    (MAN_50, 0.2, True), (MAN_50, 0.19, False),
+    (MAN_30, 0.25, True), (MAN_30, 0.24, False),
+    (WOMAN_50, 0.15, True), (WOMAN_50, 0.14, False),
+    (UNKNOWN, 0.2, True), (UNKNOWN, 0.19, False),
+])
+def test_stemi_v2_v3_thresholds_by_age_and_sex(patient, value, fires):
+    stmts = interpret(_st(("V2", "V3"), value), patient)
+    hit = [s for s in stmts if s.code == "STEMI_ANT"]
+    assert bool(hit) == fires
+    if fires:
+        assert hit[0].critical and "consider acute MI" in hit[0].text
+        assert "acute MI" not in hit[0].text.replace("consider acute MI", "")
+
+
+@pytest.mark.parametrize("value,fires", [(0.1, True), (0.09, False)])
+def test_stemi_inferior_one_millimetre(value, fires):
+    c = codes(_st(("II", "aVF"), value))
+    assert ("STEMI_INF" in c) == fires
+
+
+def test_single_lead_st_elevation_is_not_stemi():
+    c = codes(_st(("II",), 0.15))
+    assert "STE" in c and not c & {"STEMI_INF", "STEMI_ANT", "STEMI_LAT"}
+
+
+def test_stemi_lateral_and_reciprocal_depression_in_evidence():
+    m = _st(("I", "aVL"), 0.15)
+    set_lead(m, "III", st_j_mv=-0.1)
+    s = by_code(m, "STEMI_LAT")
+    assert any("reciprocal" in e and "III" in e for e in s.evidence)
+
+
+def test_bad_lead_is_not_used_and_said_so():
+    m = _st(("II", "aVF"), 0.2)
+    m.lead_quality["aVF"] = "noisy"
+    stmts = interpret(m, MAN_50)
+    c = {s.code for s in stmts}
+    assert "STEMI_INF" not in c
+    q = [s for s in stmts if s.code == "POOR_QUALITY"][0]
+    assert "aVF (noisy)" in q.evidence[0]
+    assert "NORM" not in c
+
+
+def test_bad_v1_does_not_give_rbbb():
+    m = _rbbb(130.0)
+    m.lead_quality["V1"] = "lead_off"
+    assert "CRBBB" not in codes(m)
+
+
+# --- repolarisation -------------------------------------------------------------------------------
+def test_st_depression_two_contiguous_leads():
+    m = normal()
+    set_lead(m, "V5", st_j_mv=-0.05, st_slope="flat")
+    assert "STD" not in codes(m)
+    set_lead(m, "V6", st_j_mv=-0.1, st_slope="down")
+    s = by_code(m, "STD")
+    assert "V5" in s.text and "V6" in s.text
+    set_lead(m, "V6", st_j_mv=-0.1, st_slope="up", st_j60_mv=0.0)
+    assert "STD" not in codes(m)
+
+
+def test_t_wave_inversion():
+    m = normal()
+    for ld in ("V4", "V5", "V6"):
+        set_lead(m, ld, t_mv=-0.2)
+    assert "TINV" in codes(m)
+    m = normal()
+    set_lead(m, "V1", t_mv=-0.3)
+    set_lead(m, "aVR", t_mv=-0.3)
+    assert "TINV" not in codes(m)
+    m = normal()
+    set_lead(m, "V5", t_mv=-0.09)
+    set_lead(m, "V6", t_mv=-0.3)
+    assert "TINV" not in codes(m)
+
+
+def _qtc(value):
+    return normal(qtc_ms={"bazett": value + 15, "fridericia": value, "framingham": value, "hodges": value})
+
+
+@pytest.mark.parametrize("patient,value,code", [
+    (MAN_50, 449.0, None), (MAN_50, 450.0, "LQTC"), (WOMAN_50, 459.0, None), (WOMAN_50, 460.0, "LQTC"),
+    (MAN_50, 499.0, "LQTC"), (MAN_50, 500.0, "QTC_CRIT"), (MAN_50, 341.0, None), (MAN_50, 340.0, "SQTC"),
+])
+def test_qtc_limits_by_sex_and_formula_named(patient, value, code):
+    stmts = interpret(_qtc(value), patient)
+    found = [s for s in stmts if s.code in ("LQTC", "QTC_CRIT", "SQTC")]
+    assert [s.code for s in found] == ([code] if code else [])
+    if code:
+        assert "Fridericia" in found[0].text
+        assert found[0].critical == (code == "QTC_CRIT")
+
+
+def test_qtc_in_wide_qrs_is_adjusted():
+    m = _qtc(470.0)
+    m = replace(m, qrs_ms=140.0)
+    assert "LQTC" not in codes(m)  # 470 − 40 = 430 ms
+
+
+def test_every_statement_has_evidence_on_a_busy_tracing():
+    m = _rbbb(140.0)
+    m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=130.0)
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
+    stmts = interpret(m, WOMAN_50)
+    c = [s.code for s in stmts]
+    assert {"CRBBB", "1AVB", "LAFB", "LAD", "PVC", "LAE", "ABNORMAL"} <= set(c)
+    assert all(s.evidence and all(isinstance(e, str) and e for e in s.evidence) for s in stmts)
+    assert len(c) == len(set(c))
