@@ -1,0 +1,41 @@
+"""Application start-up: QApplication, theme, high-DPI, the main window, command-line files."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def create_app(argv: list[str] | None = None):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        # Sharp text and lines on fractional-scaling screens (Qt 6 scales by default).
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or [sys.argv[0]])
+        app.setApplicationName("ECG-Chat Desktop")
+        app.setOrganizationName("ecgchat")
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True, foreground="k")
+    return app
+
+
+def run_gui(paths: list[str] | None = None, theme: str | None = None) -> int:
+    app = create_app()
+    from ecgchat_desktop.ui.main_window import MainWindow
+    from ecgchat_desktop.ui.preferences import Preferences
+    from ecgchat_desktop.ui.theme import apply_theme
+
+    prefs = Preferences()
+    if theme:
+        prefs.set("view/theme", theme)
+    apply_theme(app, str(prefs.get("view/theme")))
+    win = MainWindow(prefs)
+    win.show()
+    if paths:
+        win.open_paths([os.path.abspath(p) for p in paths])
+    return app.exec()

@@ -1,0 +1,66 @@
+"""Filters for DISPLAY only (Qt-free). Measurements always use the analysis package's own
+preprocessing of the unfiltered recording; these settings change only what is drawn.
+
+Zero-phase (forward-backward) Butterworth filters so that waves are not shifted in time
+against the fiducial markers and calipers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+HIGHPASS_CHOICES_HZ: tuple[float | None, ...] = (None, 0.05, 0.5)
+LOWPASS_CHOICES_HZ: tuple[float | None, ...] = (None, 40.0, 100.0, 150.0)
+NOTCH_CHOICES_HZ: tuple[float | None, ...] = (None, 50.0, 60.0)
+
+
+@dataclass(frozen=True)
+class DisplayFilter:
+    highpass_hz: float | None = 0.5
+    lowpass_hz: float | None = 40.0
+    notch_hz: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.highpass_hz or self.lowpass_hz:
+            lo = f"{self.highpass_hz:g}" if self.highpass_hz else "DC"
+            hi = f"{self.lowpass_hz:g}" if self.lowpass_hz else "full"
+            parts.append(f"{lo}–{hi} Hz")
+        else:
+            parts.append("unfiltered")
+        if self.notch_hz:
+            parts.append(f"{self.notch_hz:g} Hz notch")
+        return ", ".join(parts)
+
+    def is_identity(self) -> bool:
+        return not (self.highpass_hz or self.lowpass_hz or self.notch_hz)
+
+
+def apply_display_filter(signals_mv: np.ndarray, fs: float, flt: DisplayFilter) -> np.ndarray:
+    """A filtered copy of `signals_mv` [leads, samples] (NaN gaps kept as NaN)."""
+    from scipy import signal as sps
+
+    data = np.array(signals_mv, dtype=np.float64, copy=True)
+    if flt.is_identity():
+        return data.astype(np.float32)
+    nan_mask = ~np.isfinite(data)
+    if nan_mask.any():
+        data[nan_mask] = 0.0
+    nyq = fs / 2.0
+    sos_list = []
+    if flt.highpass_hz and flt.highpass_hz < nyq:
+        sos_list.append(sps.butter(2, flt.highpass_hz / nyq, btype="highpass", output="sos"))
+    if flt.lowpass_hz and flt.lowpass_hz < nyq * 0.95:
+        sos_list.append(sps.butter(4, flt.lowpass_hz / nyq, btype="lowpass", output="sos"))
+    if flt.notch_hz and flt.notch_hz < nyq * 0.95:
+        b, a = sps.iirnotch(flt.notch_hz / nyq, 30.0)
+        sos_list.append(sps.tf2sos(b, a))
+    if sos_list and data.shape[1] > 30:
+        sos = np.vstack(sos_list)
+        # Pad to limit edge transients on 10 s recordings.
+        padlen = min(data.shape[1] - 1, int(fs * 2))
+        data = sps.sosfiltfilt(sos, data, axis=1, padlen=padlen)
+    data[nan_mask] = np.nan
+    return data.astype(np.float32)

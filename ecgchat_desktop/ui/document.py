@@ -1,0 +1,97 @@
+"""One opened ECG and the steps that produce it (Qt-free; these run in worker threads).
+
+read (file or database) -> display copy filtered -> analyse -> store. Each step returns
+plain data; the window only shows what comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ecgchat_desktop.ui.display_filter import DisplayFilter, apply_display_filter
+
+
+@dataclass
+class OpenDocument:
+    ecg: object                          # ecgchat_desktop.ecg.Ecg
+    display_mv: np.ndarray               # filtered copy, for drawing only
+    display_filter: DisplayFilter
+    path: str | None = None
+    findings: object | None = None       # Findings
+    record_id: int | None = None
+    statements: list = field(default_factory=list)   # current (confirmed if any, else program)
+    confirmation: object | None = None
+    analysis_error: str | None = None
+    store_error: str | None = None
+    is_new_record: bool = False
+
+    @property
+    def title(self) -> str:
+        p = self.ecg.patient
+        who = p.name or p.id or (Path(self.path).name if self.path else "ECG")
+        return str(who)
+
+
+def read_for_display(path: str, flt: DisplayFilter) -> OpenDocument:
+    """Stage 1: the recording and its display copy. Raises EcgReadError subclasses only."""
+    from ecgchat_desktop.io import read_ecg
+
+    ecg = read_ecg(path)
+    return OpenDocument(ecg=ecg, display_mv=apply_display_filter(ecg.signals_mv, ecg.sampling_rate_hz, flt),
+                        display_filter=flt, path=str(path))
+
+
+def analyse_and_store(doc: OpenDocument, store, user: str) -> OpenDocument:
+    """Stage 2: our measurements and statements, then the database. A failure of either is
+    recorded on the document (shown to the user) and never loses the tracing."""
+    try:
+        from ecgchat_desktop.findings import analyze_ecg
+
+        doc.findings = analyze_ecg(doc.ecg)
+        doc.statements = list(doc.findings.statements)
+    except Exception as exc:  # analysis package absent or failed on this recording
+        doc.analysis_error = f"{type(exc).__name__}: {exc}"
+    if store is None:
+        doc.store_error = doc.store_error or "database not available"
+        return doc
+    try:
+        doc.record_id, doc.is_new_record = store.add_ecg(doc.ecg, findings=doc.findings,
+                                                         source_path=doc.path, user=user)
+        if not doc.is_new_record and doc.findings is not None:
+            # Already stored (same signal): keep the physician's confirmed list if any.
+            doc.confirmation = store.latest_confirmation(doc.record_id)
+            if doc.confirmation is not None:
+                doc.statements = list(store.current_statements(doc.record_id))
+    except Exception as exc:
+        doc.store_error = f"{type(exc).__name__}: {exc}"
+    return doc
+
+
+def load_from_store(store, record_id: int, flt: DisplayFilter) -> OpenDocument:
+    ecg = store.load_ecg(record_id)
+    doc = OpenDocument(ecg=ecg, display_mv=apply_display_filter(ecg.signals_mv, ecg.sampling_rate_hz, flt),
+                       display_filter=flt, path=ecg.source_path, record_id=record_id)
+    doc.findings = store.latest_findings(record_id)
+    if doc.findings is None:
+        doc.analysis_error = "no stored analysis"
+    doc.confirmation = store.latest_confirmation(record_id)
+    doc.statements = list(store.current_statements(record_id))
+    return doc
+
+
+def fiducials_of(findings) -> dict[str, list[int]]:
+    """Sample indices of the analysis' fiducial points, by kind (for the overlay)."""
+    if findings is None:
+        return {}
+    m = findings.measurements
+    out: dict[str, list[int]] = {"r": list(m.r_peaks)}
+    keys = {"p_on": "p_onset", "p_off": "p_offset", "qrs_on": "qrs_onset", "qrs_off": "qrs_offset",
+            "t_off": "t_offset"}
+    for kind, attr in keys.items():
+        out[kind] = [getattr(b, attr) for b in m.beats if getattr(b, attr) is not None]
+    if not out["r"]:
+        out["r"] = [b.r_peak for b in m.beats]
+    return out

@@ -1,0 +1,296 @@
+"""The ECG drawn on paper: pyqtgraph view in paper millimetres with a locked aspect ratio.
+
+Scene units are millimetres of ECG paper (x to the right, y up). The aspect ratio is
+locked, so one millimetre is the same number of pixels horizontally and vertically at any
+zoom, and the grid, the calibration pulse and the traces keep true proportions.
+Long recordings are min/max decimated per pixel for display only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from ecgchat_desktop.ui.paper_layout import (
+    LEFT_MARGIN_MM,
+    PaperLayout,
+    Panel,
+    calibration_pulse_mm,
+    minmax_decimate,
+)
+from ecgchat_desktop.ui.theme import FIDUCIAL_COLORS, PAPER, PaperColors
+
+# Below this many pixels per millimetre the 1 mm lines would merge into a pink fog.
+_MINOR_GRID_MIN_PX_PER_MM = 2.5
+# Longest stretch of paper shown at once for long recordings (keeps decimation cheap).
+_MAX_VISIBLE_MM = 5 * 60 * 25.0
+
+
+def _cosmetic_pen(color: str, width: float = 1.0, style=Qt.SolidLine) -> QPen:
+    pen = QPen(QColor(color))
+    pen.setCosmetic(True)
+    pen.setWidthF(width)
+    pen.setStyle(style)
+    return pen
+
+
+class PaperGrid(pg.GraphicsObject):
+    """1 mm and 5 mm lines, painted only where visible (a 30-minute strip is 45 m of paper)."""
+
+    def __init__(self, width_mm: float, height_mm: float, colors: PaperColors):
+        super().__init__()
+        self._rect = QRectF(0.0, -height_mm, width_mm, height_mm)
+        self.colors = colors
+        self.setZValue(-100)
+        self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        vb = self.getViewBox()
+        visible = self._rect
+        if vb is not None:
+            visible = vb.viewRect().intersected(self._rect)
+        if visible.isEmpty():
+            return
+        painter.fillRect(visible, QColor(self.colors.background))
+        px_per_mm = 1.0
+        if vb is not None:
+            size = vb.viewPixelSize()
+            px_per_mm = 1.0 / size[0] if size[0] > 0 else 1.0
+        x0, x1 = math.floor(visible.left()), math.ceil(visible.right())
+        y0, y1 = math.floor(visible.top()), math.ceil(visible.bottom())
+        if px_per_mm >= _MINOR_GRID_MIN_PX_PER_MM:
+            painter.setPen(_cosmetic_pen(self.colors.minor, 1.0))
+            lines = [pg.QtCore.QLineF(x, y0, x, y1) for x in range(x0, x1 + 1) if x % 5]
+            lines += [pg.QtCore.QLineF(x0, y, x1, y) for y in range(y0, y1 + 1) if y % 5]
+            painter.drawLines(lines)
+        painter.setPen(_cosmetic_pen(self.colors.major, 1.4 if px_per_mm >= 2 else 1.0))
+        step = 5 if px_per_mm * 5 >= 3 else 25
+        xs = range(x0 - x0 % step, x1 + 1, step)
+        ys = range(y0 - y0 % step, y1 + 1, step)
+        painter.drawLines([pg.QtCore.QLineF(x, y0, x, y1) for x in xs]
+                          + [pg.QtCore.QLineF(x0, y, x1, y) for y in ys])
+
+
+class EcgPaperView(pg.GraphicsLayoutWidget):
+    """Draws a `PaperLayout` of one signal array. Emits `rangeChangedMm(x0, x1)` after zoom/pan."""
+
+    rangeChangedMm = Signal(float, float)
+    painted = Signal()
+
+    def __init__(self, parent=None, theme: str = "light"):
+        super().__init__(parent)
+        self.setObjectName("ecgPaperView")
+        self.theme = theme
+        self.colors = PAPER[theme]
+        self.setBackground(self.colors.outside)
+        self.vb: pg.ViewBox = self.addViewBox(lockAspect=1.0, enableMenu=False)
+        self.vb.setDefaultPadding(0.01)
+        self.layout_: PaperLayout | None = None
+        self.signals_mv: np.ndarray | None = None
+        self.fs = 500.0
+        self.footer_text = ""
+        self._curves: list[tuple[Panel, pg.PlotCurveItem]] = []
+        self._fiducial_items: list[pg.GraphicsObject] = []
+        self._fiducials: dict[str, list[int]] | None = None
+        self._grid: PaperGrid | None = None
+        self._footer: pg.TextItem | None = None
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
+        self._redraw_timer.timeout.connect(self._update_visible_traces)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.setToolTip("Wheel: zoom · drag: pan · double-click: fit page")
+
+    # ------------------------------------------------------------------ drawing
+    def set_theme(self, theme: str) -> None:
+        self.theme = theme
+        self.colors = PAPER[theme]
+        self.setBackground(self.colors.outside)
+        if self.layout_ is not None and self.signals_mv is not None:
+            self.show_layout(self.signals_mv, self.fs, self.layout_, self.footer_text, keep_range=True)
+
+    def clear_paper(self) -> None:
+        self.vb.clear()
+        self._curves = []
+        self._fiducial_items = []
+        self._grid = None
+        self._footer = None
+        self.layout_ = None
+        self.signals_mv = None
+
+    def show_layout(self, signals_mv: np.ndarray, fs: float, layout: PaperLayout, footer: str = "",
+                    keep_range: bool = False, initial_seconds: float | None = None) -> None:
+        old_range = self.vb.viewRange() if keep_range else None
+        self.clear_paper()
+        self.signals_mv = signals_mv
+        self.fs = float(fs)
+        self.layout_ = layout
+        self.footer_text = footer
+        c = self.colors
+        self._grid = PaperGrid(layout.width_mm, layout.height_mm, c)
+        self.vb.addItem(self._grid)
+        trace_pen = _cosmetic_pen(c.trace, 1.25)
+        cal_pen = _cosmetic_pen(c.calibration, 1.25)
+        # One calibration pulse per row, at the gain of the row's first panel.
+        rows_done: set[int] = set()
+        for panel in layout.panels:
+            if panel.row not in rows_done:
+                rows_done.add(panel.row)
+                gain = max(p.gain_mm_mv for p in layout.panels if p.row == panel.row)
+                x, y = calibration_pulse_mm(panel.baseline_mm, gain, layout.speed_mm_s)
+                self.vb.addItem(pg.PlotCurveItem(x, y, pen=cal_pen))
+            curve = pg.PlotCurveItem(pen=trace_pen, connect="finite", skipFiniteCheck=True)
+            curve.setZValue(10)
+            self.vb.addItem(curve)
+            self._curves.append((panel, curve))
+            label = pg.TextItem(panel.lead, color=c.label, anchor=(0, 1))
+            font = QFont()
+            font.setPointSizeF(9.5)
+            font.setBold(True)
+            label.setFont(font)
+            label.setPos(panel.x0_mm + 1.0, panel.baseline_mm + layout.row_height_mm * 0.42)
+            label.setZValue(20)
+            self.vb.addItem(label)
+            if panel.x0_mm > LEFT_MARGIN_MM + 0.1:  # lead change marker between columns
+                tick = pg.PlotCurveItem([panel.x0_mm, panel.x0_mm],
+                                        [panel.baseline_mm - 3, panel.baseline_mm + 3], pen=trace_pen)
+                self.vb.addItem(tick)
+        self._footer = pg.TextItem(footer, color=c.label, anchor=(0, 1))
+        self._footer.setPos(LEFT_MARGIN_MM, -layout.height_mm + 1.0)
+        self.vb.addItem(self._footer)
+        # Long recordings: never show more than a few minutes of paper at once.
+        # (No x/y limits: with the aspect locked they would force a fit to crop the page.)
+        self.vb.setLimits(maxXRange=_MAX_VISIBLE_MM if layout.width_mm > _MAX_VISIBLE_MM else None)
+        if old_range is not None:
+            self.vb.setRange(xRange=old_range[0], yRange=old_range[1], padding=0)
+        else:
+            self.fit(initial_seconds)
+        self._update_visible_traces()
+        if self._fiducials is not None:
+            self.set_fiducials(self._fiducials)
+
+    def fit(self, seconds: float | None = None) -> None:
+        """Whole page, or the first `seconds` of a long strip, with the whole height."""
+        lay = self.layout_
+        if lay is None:
+            return
+        width = lay.width_mm
+        if seconds is not None:
+            width = min(width, LEFT_MARGIN_MM + seconds * lay.speed_mm_s)
+        self.vb.setRange(xRange=(0, width), yRange=(-lay.height_mm, 0), padding=0.01)
+
+    def scroll_to_seconds(self, t_s: float) -> None:
+        """Put recording time `t_s` at the left edge (row layouts; keeps the zoom)."""
+        lay = self.layout_
+        if lay is None:
+            return
+        (x0, x1), _ = self.vb.viewRange()
+        left = LEFT_MARGIN_MM + (t_s - lay.page_start_s) * lay.speed_mm_s
+        self.vb.setXRange(left, left + (x1 - x0), padding=0)
+
+    def _on_range_changed(self, *_):
+        self._redraw_timer.start()
+        (x0, x1), _ = self.vb.viewRange()
+        self.rangeChangedMm.emit(float(x0), float(x1))
+
+    def _update_visible_traces(self) -> None:
+        if self.layout_ is None or self.signals_mv is None:
+            return
+        (vx0, vx1), _ = self.vb.viewRange()
+        width_px = max(100, int(self.vb.width() or 1000))
+        speed = self.layout_.speed_mm_s
+        fs = self.fs
+        for panel, curve in self._curves:
+            seg_x1 = panel.sample_to_x_mm(panel.stop_sample, fs, speed)
+            if seg_x1 < vx0 or panel.x0_mm > vx1:
+                curve.setData([], [])
+                continue
+            # Visible part of this panel in samples, a small margin either side.
+            s0 = panel.start_sample + int((max(vx0, panel.x0_mm) - panel.x0_mm) / speed * fs) - 2
+            s1 = panel.start_sample + int(math.ceil((min(vx1, seg_x1) - panel.x0_mm) / speed * fs)) + 2
+            s0 = max(panel.start_sample, s0)
+            s1 = min(panel.stop_sample, s1)
+            visible_px = max(2, int(width_px * (min(vx1, seg_x1) - max(vx0, panel.x0_mm)) / max(vx1 - vx0, 1e-9)))
+            pos, val = minmax_decimate(self.signals_mv[panel.lead_index], s0, s1, visible_px)
+            x = panel.x0_mm + (pos - panel.start_sample) / fs * speed
+            y = panel.baseline_mm + np.asarray(val, dtype=np.float64) * panel.gain_mm_mv
+            curve.setData(x, y)
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        self.painted.emit()
+
+    # ------------------------------------------------------------------ fiducials
+    def set_fiducials(self, fiducials: dict[str, list[int]] | None) -> None:
+        """Markers at sample indices: keys r, p_on, p_off, qrs_on, qrs_off, t_off."""
+        for item in self._fiducial_items:
+            self.vb.removeItem(item)
+        self._fiducial_items = []
+        self._fiducials = fiducials
+        if not fiducials or self.layout_ is None or self.signals_mv is None:
+            return
+        speed, fs = self.layout_.speed_mm_s, self.fs
+        symbols = {"r": "t1", "p_on": "|", "p_off": "|", "qrs_on": "|", "qrs_off": "|", "t_off": "|"}
+        for kind, samples in fiducials.items():
+            idx = np.asarray([s for s in samples if s is not None], dtype=np.int64)
+            if idx.size == 0:
+                continue
+            xs, ys = [], []
+            for panel in self.layout_.panels:
+                inside = idx[(idx >= panel.start_sample) & (idx < panel.stop_sample)]
+                if inside.size == 0:
+                    continue
+                xs.append(panel.x0_mm + (inside - panel.start_sample) / fs * speed)
+                sig = self.signals_mv[panel.lead_index]
+                offset = 2.5 if kind == "r" else 0.0
+                ys.append(panel.baseline_mm + np.nan_to_num(sig[inside]) * panel.gain_mm_mv + offset)
+            if not xs:
+                continue
+            color = FIDUCIAL_COLORS.get(kind, "#1f77b4")
+            item = pg.ScatterPlotItem(np.concatenate(xs), np.concatenate(ys), symbol=symbols.get(kind, "o"),
+                                      size=9 if kind == "r" else 12, pen=pg.mkPen(color, width=2),
+                                      brush=pg.mkBrush(color), name=kind)
+            item.setZValue(15)
+            self.vb.addItem(item)
+            self._fiducial_items.append(item)
+
+    # ------------------------------------------------------------------ geometry queries
+    def px_per_mm(self) -> tuple[float, float]:
+        """Screen pixels per paper millimetre, horizontally and vertically."""
+        sx, sy = self.vb.viewPixelSize()
+        return 1.0 / sx, 1.0 / sy
+
+    def map_mm_to_widget(self, x_mm: float, y_mm: float) -> QPointF:
+        """Widget pixel position (float) of a paper point."""
+        return self.vb.mapViewToDevice(QPointF(x_mm, y_mm))
+
+    def panel_at(self, x_mm: float, y_mm: float) -> Panel | None:
+        lay = self.layout_
+        if lay is None:
+            return None
+        best, best_d = None, None
+        for p in lay.panels:
+            x1 = p.sample_to_x_mm(p.stop_sample, self.fs, lay.speed_mm_s)
+            if p.x0_mm <= x_mm <= x1:
+                d = abs(p.baseline_mm - y_mm)
+                if best_d is None or d < best_d:
+                    best, best_d = p, d
+        return best
+
+    def curve_data(self, panel_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """What is drawn for one panel (paper mm), for tests and benchmarks."""
+        x, y = self._curves[panel_index][1].getData()
+        return (np.asarray(x) if x is not None else np.empty(0),
+                np.asarray(y) if y is not None else np.empty(0))
+
+    def mouseDoubleClickEvent(self, event):
+        self.fit(10.0 if self.layout_ is not None and self.layout_.width_mm > 400 else None)
+        event.accept()

@@ -1,0 +1,757 @@
+"""The workstation window: tracing in the middle, findings and chat on the right, the
+patient browser on the left. All slow work runs through `workers.run_in_background`."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollBar,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ecgchat_desktop.ui import paper_layout as pl
+from ecgchat_desktop.ui.display_filter import (
+    HIGHPASS_CHOICES_HZ,
+    LOWPASS_CHOICES_HZ,
+    NOTCH_CHOICES_HZ,
+    DisplayFilter,
+    apply_display_filter,
+)
+from ecgchat_desktop.ui.document import OpenDocument, analyse_and_store, fiducials_of, load_from_store, read_for_display
+from ecgchat_desktop.ui.ecg_view import EcgPaperView
+from ecgchat_desktop.ui.findings_panel import FindingsPanel
+from ecgchat_desktop.ui.preferences import Preferences
+from ecgchat_desktop.ui.theme import apply_theme
+from ecgchat_desktop.ui.workers import run_in_background
+
+OPEN_FILTER = ("ECG files (*.hea *.dat *.dcm *.xml *.scp *.csv *.mat *.edf *.txt);;"
+               "WFDB (*.hea);;DICOM (*.dcm);;XML (HL7 aECG, Philips, GE MUSE) (*.xml);;SCP-ECG (*.scp);;"
+               "CSV (*.csv);;All files (*)")
+
+
+def _hz_label(v: float | None) -> str:
+    return "off" if not v else f"{v:g} Hz"
+
+
+class MainWindow(QMainWindow):
+    documentShown = Signal(object)      # OpenDocument, tracing drawn
+    analysisShown = Signal(object)      # OpenDocument, findings shown (and stored when possible)
+    openFailed = Signal(str)            # the message shown to the user
+    storeReady = Signal(object)
+    confirmed = Signal(int)             # confirmation id
+
+    def __init__(self, prefs: Preferences | None = None, open_store_in_background: bool = True):
+        super().__init__()
+        self.prefs = prefs or Preferences()
+        self.setWindowTitle("ECG-Chat Desktop")
+        self.setAcceptDrops(True)
+        self.doc: OpenDocument | None = None
+        self.store = None
+        self.store_error: str | None = None
+        self._store_event = threading.Event()
+        self._generation = 0
+        self._busy = 0
+        self.last_error: str | None = None
+        self.theme = str(self.prefs.get("view/theme"))
+        self._build_views()
+        self._build_actions()
+        self._build_toolbar()
+        self._build_menus()
+        self._build_statusbar()
+        self._apply_prefs_to_controls()
+        self.resize(1500, 950)
+        if open_store_in_background:
+            self._open_store()
+
+    # ================================================================ construction
+    def _build_views(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        tracing = QWidget()
+        v = QVBoxLayout(tracing)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        self.header = QLabel("Open an ECG: File → Open (Ctrl+O), drag a file here, or pick one in the browser.")
+        self.header.setObjectName("ecgHeader")
+        self.header.setTextFormat(Qt.RichText)
+        self.header.setContentsMargins(6, 4, 6, 2)
+        v.addWidget(self.header)
+        self.view = EcgPaperView(theme=self.theme)
+        v.addWidget(self.view, 1)
+        self.time_scroll = QScrollBar(Qt.Horizontal)
+        self.time_scroll.setToolTip("Time in the recording (long recordings)")
+        self.time_scroll.hide()
+        self.time_scroll.valueChanged.connect(self._on_time_scroll)
+        v.addWidget(self.time_scroll)
+        self.view.rangeChangedMm.connect(self._sync_time_scroll)
+        self.tabs.addTab(tracing, "Tracing")
+        self.median_view = EcgPaperView(theme=self.theme)
+        median_page = QWidget()
+        mv = QVBoxLayout(median_page)
+        mv.setContentsMargins(0, 0, 0, 0)
+        self.median_label = QLabel("Median beats appear here after analysis.")
+        self.median_label.setContentsMargins(6, 4, 6, 2)
+        mv.addWidget(self.median_label)
+        mv.addWidget(self.median_view, 1)
+        self.tabs.addTab(median_page, "Median beats")
+        self.setCentralWidget(self.tabs)
+
+        self.findings_panel = FindingsPanel(theme=self.theme)
+        self.findings_panel.confirmRequested.connect(self.confirm_statements)
+        self.findings_dock = QDockWidget("Findings", self)
+        self.findings_dock.setObjectName("findingsDock")
+        self.findings_dock.setWidget(self.findings_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.findings_dock)
+
+    def _build_actions(self) -> None:
+        def act(text, slot, shortcut=None, checkable=False, tip=None):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setCheckable(checkable)
+            if tip:
+                a.setToolTip(tip)
+                a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.act_open = act("&Open…", self.open_dialog, QKeySequence.Open, tip="Open ECG files (Ctrl+O)")
+        self.act_quit = act("&Quit", self.close, QKeySequence.Quit)
+        self.act_fit = act("Fit page", lambda: self.view.fit(self._initial_seconds()), "0")
+        self.act_zoom_in = act("Zoom in", lambda: self.view.vb.scaleBy((0.8, 0.8)), QKeySequence.ZoomIn)
+        self.act_zoom_out = act("Zoom out", lambda: self.view.vb.scaleBy((1.25, 1.25)), QKeySequence.ZoomOut)
+        self.act_actual = act("Actual size (1 mm = 1 mm)", self.actual_size, "Ctrl+1")
+        self.act_fiducials = act("Show fiducial points", self._on_fiducials_toggled, "F", checkable=True,
+                                 tip="R peaks and P/QRS/T onsets and offsets from the analysis (F)")
+        self.act_dark = act("Dark theme", self._on_theme_toggled, "Ctrl+D", checkable=True)
+        self.act_page_next = act("Next 10 s", lambda: self._page(+1), QKeySequence.MoveToNextPage)
+        self.act_page_prev = act("Previous 10 s", lambda: self._page(-1), QKeySequence.MoveToPreviousPage)
+        self.act_confirm = act("Confirm statements", lambda: self.findings_panel.request_confirm(), "Ctrl+Return")
+        self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
+        self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
+        self.layout_actions = QActionGroup(self)
+        for i, name in enumerate(pl.LAYOUTS):
+            a = QAction(pl.LAYOUT_TITLES[name], self, checkable=True)
+            a.setData(name)
+            a.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            a.triggered.connect(lambda _c=False, n=name: self.set_layout(n))
+            self.layout_actions.addAction(a)
+            self.addAction(a)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("View")
+        tb.setObjectName("viewToolbar")
+        tb.setIconSize(QSize(16, 16))
+        self.addToolBar(tb)
+        tb.addAction(self.act_open)
+        tb.addSeparator()
+        self.layout_combo = QComboBox()
+        self.layout_combo.setObjectName("layoutCombo")
+        for name in pl.LAYOUTS:
+            self.layout_combo.addItem(pl.LAYOUT_TITLES[name], name)
+        self.layout_combo.setToolTip("Layout (Alt+1 … Alt+5)")
+        self.layout_combo.currentIndexChanged.connect(lambda _i: self._on_display_changed())
+        self.lead_combo = QComboBox()
+        self.lead_combo.setToolTip("Lead for the single-lead layout")
+        self.lead_combo.currentIndexChanged.connect(lambda _i: self._on_display_changed())
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        for s in pl.SPEEDS_MM_S:
+            self.speed_combo.addItem(f"{s:g} mm/s", s)
+        self.gain_combo = QComboBox()
+        self.gain_combo.setObjectName("gainCombo")
+        for g in pl.GAINS_MM_MV:
+            self.gain_combo.addItem(f"{g:g} mm/mV", g)
+        self.half_chest = QCheckBox("Chest ½")
+        self.half_chest.setToolTip("Chest leads at half gain (the footer says so)")
+        for w in (self.speed_combo, self.gain_combo):
+            w.currentIndexChanged.connect(lambda _i: self._on_display_changed())
+        self.half_chest.toggled.connect(lambda _c: self._on_display_changed())
+        self.hp_combo, self.lp_combo, self.notch_combo = QComboBox(), QComboBox(), QComboBox()
+        for combo, choices, tip in ((self.hp_combo, HIGHPASS_CHOICES_HZ, "High-pass (baseline) filter, display only"),
+                                    (self.lp_combo, LOWPASS_CHOICES_HZ, "Low-pass (muscle noise) filter, display only"),
+                                    (self.notch_combo, NOTCH_CHOICES_HZ, "Mains notch filter, display only")):
+            for c in choices:
+                combo.addItem(_hz_label(c), c or 0.0)
+            combo.setToolTip(tip)
+            combo.currentIndexChanged.connect(lambda _i: self._on_filter_changed())
+        for w in (QLabel(" Layout "), self.layout_combo, self.lead_combo, QLabel("  "), self.speed_combo,
+                  self.gain_combo, self.half_chest, QLabel("  HP "), self.hp_combo, QLabel(" LP "),
+                  self.lp_combo, QLabel(" Notch "), self.notch_combo):
+            tb.addWidget(w)
+        tb.addSeparator()
+        tb.addAction(self.act_fiducials)
+        self.view_toolbar = tb
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m_file = mb.addMenu("&File")
+        m_file.addAction(self.act_open)
+        self.recent_menu = m_file.addMenu("Open &recent")
+        self._rebuild_recent_menu()
+        self.file_menu = m_file
+        m_file.addSeparator()
+        self.file_menu_tail = m_file.addAction(self.act_quit)
+        m_view = mb.addMenu("&View")
+        for a in self.layout_actions.actions():
+            m_view.addAction(a)
+        m_view.addSeparator()
+        for a in (self.act_tracing, self.act_median, self.act_fiducials, self.act_fit, self.act_zoom_in,
+                  self.act_zoom_out, self.act_actual, self.act_page_prev, self.act_page_next):
+            m_view.addAction(a)
+        m_view.addSeparator()
+        m_view.addAction(self.act_dark)
+        self.view_menu = m_view
+        self.tools_menu = mb.addMenu("&Tools")
+        self.tools_menu.addAction(self.act_confirm)
+        self.help_menu = mb.addMenu("&Help")
+        self.help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        self.help_menu.addAction("About", self.show_about)
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.hide()
+        self.busy_label = QLabel("")
+        self.store_label = QLabel("Database: opening…")
+        self.model_label = QLabel("")
+        sb.addWidget(self.busy_bar)
+        sb.addWidget(self.busy_label, 1)
+        sb.addPermanentWidget(self.model_label)
+        sb.addPermanentWidget(self.store_label)
+
+    def _apply_prefs_to_controls(self) -> None:
+        p = self.prefs
+
+        def select(combo, value):
+            for i in range(combo.count()):
+                if abs(float(combo.itemData(i) or 0) - float(value or 0)) < 1e-9:
+                    combo.setCurrentIndex(i)
+                    return
+
+        self._loading_controls = True
+        i = self.layout_combo.findData(p.get("view/layout"))
+        self.layout_combo.setCurrentIndex(max(0, i))
+        select(self.speed_combo, p.get("view/speed_mm_s"))
+        select(self.gain_combo, p.get("view/gain_mm_mv"))
+        self.half_chest.setChecked(bool(p.get("view/chest_half_gain")))
+        select(self.hp_combo, p.get("view/highpass_hz"))
+        select(self.lp_combo, p.get("view/lowpass_hz"))
+        select(self.notch_combo, p.get("view/notch_hz"))
+        self.act_fiducials.setChecked(bool(p.get("view/fiducials")))
+        self.act_dark.setChecked(self.theme == "dark")
+        self._loading_controls = False
+        self._sync_layout_actions()
+
+    # ================================================================ busy indicator
+    def _begin_busy(self, text: str) -> None:
+        self._busy += 1
+        self.busy_bar.show()
+        self.busy_label.setText(text)
+
+    def _end_busy(self, text: str = "") -> None:
+        self._busy = max(0, self._busy - 1)
+        if self._busy == 0:
+            self.busy_bar.hide()
+        self.busy_label.setText(text)
+
+    def is_busy(self) -> bool:
+        return self._busy > 0
+
+    # ================================================================ store
+    def _open_store(self) -> None:
+        url = str(self.prefs.get("store/url") or "") or None
+
+        def work():
+            from ecgchat_desktop.store import open_store
+
+            return open_store(url) if url else open_store()
+
+        self._begin_busy("Opening the database…")
+        run_in_background(work, on_done=self._on_store_ready, on_error=self._on_store_failed)
+
+    def _on_store_ready(self, store) -> None:
+        self.store = store
+        self._store_event.set()
+        self.store_label.setText("Database: ready")
+        self.store_label.setToolTip(str(getattr(store, "url", "")))
+        self._end_busy()
+        self.storeReady.emit(store)
+
+    def _on_store_failed(self, exc) -> None:
+        self.store_error = f"{type(exc).__name__}: {exc}"
+        self._store_event.set()
+        self.store_label.setText("Database: not available")
+        self.store_label.setToolTip(self.store_error)
+        self._end_busy()
+        self.storeReady.emit(None)
+
+    def wait_store(self, timeout: float = 30.0):
+        """For worker threads: the store once it is open (None if it could not be opened)."""
+        self._store_event.wait(timeout)
+        return self.store
+
+    # ================================================================ opening
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open ECG", self._last_dir(), OPEN_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def _last_dir(self) -> str:
+        recent = self.prefs.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    @staticmethod
+    def _dedupe_paths(paths) -> list[str]:
+        """A WFDB record dropped as .hea + .dat is opened once, through its header."""
+        out, seen = [], set()
+        items = [Path(p) for p in paths]
+        heads = {p.with_suffix("") for p in items if p.suffix.lower() == ".hea"}
+        for p in items:
+            if p.suffix.lower() == ".dat" and (p.with_suffix("") in heads or p.with_suffix(".hea").exists()):
+                p = p.with_suffix(".hea")
+            if str(p) not in seen:
+                seen.add(str(p))
+                out.append(str(p))
+        return out
+
+    def open_paths(self, paths) -> None:
+        """Open each file in turn; the last one stays on screen, all are analysed and stored."""
+        paths = self._dedupe_paths(paths)
+        if not paths:
+            return
+        self._open_queue = list(paths)
+        self._open_next()
+
+    def _open_next(self) -> None:
+        if not getattr(self, "_open_queue", None):
+            return
+        path = self._open_queue.pop(0)
+        self._generation += 1
+        gen = self._generation
+        flt = self.display_filter()
+        self._begin_busy(f"Reading {Path(path).name}…")
+        run_in_background(read_for_display, path, flt,
+                          on_done=lambda doc, g=gen: self._on_read(doc, g),
+                          on_error=lambda exc, p=path: self._on_read_failed(p, exc))
+
+    def _on_read_failed(self, path: str, exc) -> None:
+        self._end_busy()
+        from ecgchat_desktop.io.errors import EcgReadError
+
+        if isinstance(exc, EcgReadError):
+            msg = str(exc)
+        else:
+            msg = f"{path}: {type(exc).__name__}: {exc}"
+        self.last_error = msg
+        self.statusBar().showMessage(f"Could not open: {msg}", 15000)
+        box = QMessageBox(QMessageBox.Warning, "Cannot open ECG", msg, QMessageBox.Ok, self)
+        box.setObjectName("openErrorBox")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()  # window-modal but not blocking the event loop
+        self.openFailed.emit(msg)
+        self._open_next()
+
+    def _on_read(self, doc: OpenDocument, gen: int) -> None:
+        self._end_busy()
+        if gen != self._generation:
+            return
+        self.prefs.add_recent(doc.path)
+        self._rebuild_recent_menu()
+        self._set_document(doc)
+        self._begin_busy("Analysing…")
+        user = self.prefs.user_name()
+        run_in_background(lambda: analyse_and_store(doc, self.wait_store(), user),
+                          on_done=lambda d, g=gen: self._on_analysed(d, g),
+                          on_error=lambda exc, g=gen: self._on_analysis_crashed(exc, g))
+
+    def _on_analysed(self, doc: OpenDocument, gen: int) -> None:
+        self._end_busy("Analysis done" if doc.findings is not None else "Analysis not available")
+        if gen != self._generation:
+            self._open_next()
+            return
+        self._show_findings(doc)
+        self.analysisShown.emit(doc)
+        self._open_next()
+
+    def _on_analysis_crashed(self, exc, gen: int) -> None:
+        self._end_busy()
+        if gen == self._generation and self.doc is not None:
+            self.doc.analysis_error = f"{type(exc).__name__}: {exc}"
+            self._show_findings(self.doc)
+        self._open_next()
+
+    def open_record(self, record_id: int) -> None:
+        """Open an ECG from the database (browser)."""
+        if self.store is None:
+            return
+        self._generation += 1
+        gen = self._generation
+        self._begin_busy("Loading from the database…")
+
+        def done(doc, g=gen):
+            self._end_busy()
+            if g != self._generation:
+                return
+            self._set_document(doc)
+            self._show_findings(doc)
+            self.analysisShown.emit(doc)
+
+        def failed(exc):
+            self._end_busy()
+            self.last_error = f"record {record_id}: {exc}"
+            self.statusBar().showMessage(f"Could not load record {record_id}: {exc}", 15000)
+
+        run_in_background(load_from_store, self.store, record_id, self.display_filter(),
+                          on_done=done, on_error=failed)
+
+    # ================================================================ showing
+    def _set_document(self, doc: OpenDocument) -> None:
+        self.doc = doc
+        ecg = doc.ecg
+        self.lead_combo.blockSignals(True)
+        self.lead_combo.clear()
+        self.lead_combo.addItems(list(ecg.lead_names))
+        if "II" in ecg.lead_names:
+            self.lead_combo.setCurrentText("II")
+        self.lead_combo.blockSignals(False)
+        self.header.setText(self._header_html(doc))
+        self.setWindowTitle(f"ECG-Chat Desktop — {doc.title}")
+        self.findings_panel.clear("Analysing…")
+        self.redraw(fit=True)
+        self.documentShown.emit(doc)
+
+    def _header_html(self, doc: OpenDocument) -> str:
+        ecg = doc.ecg
+        p = ecg.patient
+        parts = []
+        name = p.name or "(no name)"
+        parts.append(f"<b>{_esc(name)}</b>")
+        if p.id:
+            parts.append(f"ID {_esc(p.id)}")
+        if p.sex or p.age_years is not None:
+            age = f"{p.age_years:.0f} y" if p.age_years is not None else ""
+            parts.append(" ".join(x for x in (p.sex or "", age) if x))
+        if ecg.acquired_at:
+            parts.append(ecg.acquired_at.strftime("%Y-%m-%d %H:%M"))
+        dur = ecg.duration_s
+        dur_txt = f"{dur:.1f} s" if dur < 120 else f"{dur / 60:.1f} min"
+        parts.append(f"{ecg.source_format} · {ecg.n_leads} leads · {ecg.sampling_rate_hz:g} Hz · {dur_txt}")
+        if ecg.device:
+            parts.append(_esc(ecg.device))
+        return " &nbsp;·&nbsp; ".join(parts)
+
+    def _show_findings(self, doc: OpenDocument) -> None:
+        self.findings_panel.show_findings(doc.findings, doc.ecg.info_dict(), doc.statements or None,
+                                          doc.confirmation)
+        notes = []
+        if doc.analysis_error:
+            notes.append(f"Analysis not available: {doc.analysis_error}")
+        if doc.store_error:
+            notes.append(f"Not stored: {doc.store_error}")
+        if notes:
+            self.findings_panel.status.setText(" ".join(notes))
+        self._update_fiducials()
+        self._draw_median()
+
+    # ---------------------------------------------------------------- display state
+    def display_filter(self) -> DisplayFilter:
+        return DisplayFilter(highpass_hz=float(self.hp_combo.currentData() or 0) or None,
+                             lowpass_hz=float(self.lp_combo.currentData() or 0) or None,
+                             notch_hz=float(self.notch_combo.currentData() or 0) or None)
+
+    def current_layout_name(self) -> str:
+        return str(self.layout_combo.currentData())
+
+    def speed_mm_s(self) -> float:
+        return float(self.speed_combo.currentData())
+
+    def gain_mm_mv(self) -> float:
+        return float(self.gain_combo.currentData())
+
+    def set_layout(self, name: str) -> None:
+        self.layout_combo.setCurrentIndex(self.layout_combo.findData(name))
+
+    def set_speed(self, speed: float) -> None:
+        self.speed_combo.setCurrentIndex(self.speed_combo.findData(float(speed)))
+
+    def set_gain(self, gain: float) -> None:
+        self.gain_combo.setCurrentIndex(self.gain_combo.findData(float(gain)))
+
+    def _sync_layout_actions(self) -> None:
+        name = self.current_layout_name()
+        for a in self.layout_actions.actions():
+            a.setChecked(a.data() == name)
+        self.lead_combo.setVisible(name == "single")
+
+    def _on_display_changed(self) -> None:
+        if getattr(self, "_loading_controls", False):
+            return
+        self.prefs.set("view/layout", self.current_layout_name())
+        self.prefs.set("view/speed_mm_s", self.speed_mm_s())
+        self.prefs.set("view/gain_mm_mv", self.gain_mm_mv())
+        self.prefs.set("view/chest_half_gain", self.half_chest.isChecked())
+        self._sync_layout_actions()
+        self.redraw(fit=True)
+        self._draw_median()
+
+    def _on_filter_changed(self) -> None:
+        if getattr(self, "_loading_controls", False):
+            return
+        flt = self.display_filter()
+        self.prefs.set("view/highpass_hz", flt.highpass_hz or 0.0)
+        self.prefs.set("view/lowpass_hz", flt.lowpass_hz or 0.0)
+        self.prefs.set("view/notch_hz", flt.notch_hz or 0.0)
+        doc = self.doc
+        if doc is None:
+            return
+        self._begin_busy("Filtering…")
+
+        def done(arr, d=doc, f=flt):
+            self._end_busy()
+            if self.doc is d:
+                d.display_mv, d.display_filter = arr, f
+                self.redraw(fit=False)
+
+        run_in_background(apply_display_filter, doc.ecg.signals_mv, doc.ecg.sampling_rate_hz, flt,
+                          on_done=done, on_error=lambda e: self._end_busy(f"Filter failed: {e}"))
+
+    def _initial_seconds(self) -> float | None:
+        if self.doc is None:
+            return None
+        lay = self.view.layout_
+        if lay is not None and lay.layout in ("12x1", "single") and self.doc.ecg.duration_s > 12:
+            return 10.0
+        return None
+
+    def footer_text(self, lay: pl.PaperLayout) -> str:
+        chest = f" (chest leads {lay.chest_gain_mm_mv:g} mm/mV)" if lay.chest_gain_mm_mv != lay.gain_mm_mv else ""
+        flt = self.doc.display_filter.describe() if self.doc else ""
+        page = ""
+        if lay.layout in ("3x4+1", "3x4+3", "6x2") and self.doc and self.doc.ecg.duration_s > lay.page_seconds + 0.5:
+            page = f" · {lay.page_start_s:.0f}–{lay.page_start_s + lay.page_seconds:.0f} s of {self.doc.ecg.duration_s:.0f} s"
+        return f"{lay.speed_mm_s:g} mm/s · {lay.gain_mm_mv:g} mm/mV{chest} · display filter {flt}{page}"
+
+    def redraw(self, fit: bool = False) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        ecg = doc.ecg
+        page_start = self.view.layout_.page_start_s if (self.view.layout_ is not None and not fit) else \
+            getattr(self, "_page_start_s", 0.0)
+        lay = pl.build_layout(ecg.lead_names, ecg.n_samples, ecg.sampling_rate_hz, self.current_layout_name(),
+                              self.speed_mm_s(), self.gain_mm_mv(), self.half_chest.isChecked(),
+                              page_start_s=page_start, single_lead=self.lead_combo.currentText() or None)
+        self._page_start_s = lay.page_start_s
+        self.view.show_layout(doc.display_mv, ecg.sampling_rate_hz, lay, self.footer_text(lay),
+                              keep_range=not fit, initial_seconds=self._initial_seconds_for(lay))
+        self._update_fiducials()
+        self._setup_time_scroll(lay)
+
+    def _initial_seconds_for(self, lay: pl.PaperLayout) -> float | None:
+        if lay.layout in ("12x1", "single") and self.doc is not None and self.doc.ecg.duration_s > 12:
+            return 10.0
+        return None
+
+    def _page(self, direction: int) -> None:
+        lay = self.view.layout_
+        if lay is None or self.doc is None:
+            return
+        if lay.layout in ("3x4+1", "3x4+3", "6x2"):
+            self._page_start_s = max(0.0, lay.page_start_s + direction * pl.PAGE_SECONDS)
+            self.redraw(fit=True)
+        else:
+            (x0, x1), _ = self.view.vb.viewRange()
+            self.view.vb.setXRange(x0 + direction * (x1 - x0) * 0.9, x1 + direction * (x1 - x0) * 0.9, padding=0)
+
+    # ---------------------------------------------------------------- long recordings
+    def _setup_time_scroll(self, lay: pl.PaperLayout) -> None:
+        long_rows = lay.layout in ("12x1", "single") and self.doc is not None and self.doc.ecg.duration_s > 12
+        self.time_scroll.setVisible(long_rows)
+        if long_rows:
+            self.time_scroll.blockSignals(True)
+            self.time_scroll.setRange(0, int(self.doc.ecg.duration_s * 10))
+            self.time_scroll.setPageStep(100)
+            self.time_scroll.setSingleStep(5)
+            self.time_scroll.blockSignals(False)
+
+    def _on_time_scroll(self, value: int) -> None:
+        self.view.scroll_to_seconds(value / 10.0)
+
+    def _sync_time_scroll(self, x0_mm: float, _x1_mm: float) -> None:
+        lay = self.view.layout_
+        if lay is None or not self.time_scroll.isVisible():
+            return
+        t = (x0_mm - pl.LEFT_MARGIN_MM) / lay.speed_mm_s
+        self.time_scroll.blockSignals(True)
+        self.time_scroll.setValue(int(max(0.0, t) * 10))
+        self.time_scroll.blockSignals(False)
+
+    # ---------------------------------------------------------------- overlays and median
+    def _on_fiducials_toggled(self) -> None:
+        self.prefs.set("view/fiducials", self.act_fiducials.isChecked())
+        self._update_fiducials()
+
+    def _update_fiducials(self) -> None:
+        doc = self.doc
+        if doc is None or not self.act_fiducials.isChecked() or doc.findings is None:
+            self.view.set_fiducials(None)
+            return
+        self.view.set_fiducials(fiducials_of(doc.findings))
+
+    def _draw_median(self) -> None:
+        import numpy as np
+
+        doc = self.doc
+        if doc is None:
+            return
+        med = doc.findings.measurements.median if doc.findings is not None else None
+        source = "program median beat"
+        if med is not None:
+            signals = np.asarray(med.signals_mv, dtype=np.float32)
+            fs, names = med.sampling_rate_hz, tuple(med.lead_names)
+            marks = {k: [v] for k, v in (("qrs_on", med.qrs_onset), ("qrs_off", med.qrs_offset),
+                                         ("p_on", med.p_onset), ("p_off", med.p_offset),
+                                         ("t_off", med.t_offset), ("r", med.r_index)) if v is not None}
+            source += f" ({med.n_beats_used} dominant beats)"
+        elif doc.ecg.median_beats is not None:
+            mb = doc.ecg.median_beats
+            signals, fs, names, marks = mb.signals_mv, mb.sampling_rate_hz, tuple(mb.lead_names), None
+            source = "device median beats (from the file)"
+        else:
+            self.median_view.clear_paper()
+            self.median_label.setText("No median beat: analysis not available and the file carries none.")
+            return
+        speed = max(self.speed_mm_s(), 50.0)
+        lay = pl.build_median_layout(names, signals.shape[1], fs, speed, self.gain_mm_mv(), self.half_chest.isChecked())
+        self.median_view.show_layout(signals, fs, lay, f"{source} · {speed:g} mm/s · {self.gain_mm_mv():g} mm/mV")
+        self.median_view.set_fiducials(marks)
+        self.median_label.setText(f"Median beats — {source}. Markers: global P, QRS and T onsets/offsets.")
+
+    def actual_size(self) -> None:
+        """Zoom so that one paper millimetre is one millimetre on this screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        px_per_mm = screen.physicalDotsPerInchX() / 25.4 / max(self.devicePixelRatioF(), 1.0)
+        vb = self.view.vb
+        (x0, _x1), (_y0, y1) = vb.viewRange()
+        w_mm = vb.width() / px_per_mm
+        h_mm = vb.height() / px_per_mm
+        vb.setRange(xRange=(x0, x0 + w_mm), yRange=(y1 - h_mm, y1), padding=0)
+
+    # ================================================================ confirmation
+    def confirm_statements(self, statements: list) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        if self.store is None or doc.record_id is None:
+            self._notify("Cannot confirm: this ECG is not stored in the database "
+                         f"({doc.store_error or self.store_error or 'database not ready'}).")
+            return
+        user = self.prefs.user_name()
+        store, record_id = self.store, doc.record_id
+        self._begin_busy("Storing confirmation…")
+
+        def work():
+            cid = store.confirm_statements(record_id, statements, user)
+            return cid, store.latest_confirmation(record_id)
+
+        def done(result, d=doc):
+            cid, conf = result
+            self._end_busy(f"Confirmed by {user}")
+            d.statements = list(statements)
+            d.confirmation = conf
+            if self.doc is d:
+                self.findings_panel.show_findings(d.findings, d.ecg.info_dict(), d.statements, conf)
+            self.confirmed.emit(int(cid))
+
+        run_in_background(work, on_done=done, on_error=lambda e: (self._end_busy(), self._notify(f"Confirmation failed: {e}")))
+
+    # ================================================================ misc
+    def _notify(self, text: str) -> None:
+        self.last_error = text
+        self.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Information, "ECG-Chat Desktop", text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.prefs.recent_files()
+        for i, path in enumerate(recent):
+            a = self.recent_menu.addAction(f"&{(i + 1) % 10} {Path(path).name}")
+            a.setToolTip(path)
+            a.triggered.connect(lambda _c=False, p=path: self.open_paths([p]))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _on_theme_toggled(self) -> None:
+        self.set_theme("dark" if self.act_dark.isChecked() else "light")
+
+    def set_theme(self, theme: str) -> None:
+        self.theme = theme
+        self.prefs.set("view/theme", theme)
+        app = QApplication.instance()
+        if app is not None:
+            apply_theme(app, theme)
+        self.view.set_theme(theme)
+        self.median_view.set_theme(theme)
+        self.findings_panel.theme = theme
+        if self.doc is not None:
+            self._show_findings(self.doc)
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for a in self.actions():
+            if a.shortcut().toString():
+                rows.append(f"<tr><td><b>{a.shortcut().toString()}</b></td><td>{_esc(a.text().replace('&', ''))}</td></tr>")
+        box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", "<table>" + "".join(rows) + "</table>",
+                          QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    def show_about(self) -> None:
+        from ecgchat_desktop import __version__
+
+        box = QMessageBox(QMessageBox.Information, "About ECG-Chat Desktop",
+                          f"ECG-Chat Desktop {__version__}\n\nOffline ECG workstation. Decision support only: "
+                          "every program statement and every language-model sentence is a draft until a "
+                          "physician confirms it.", QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    # drag and drop ---------------------------------------------------------
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def closeEvent(self, event):
+        self.prefs.sync()
+        super().closeEvent(event)
+
+
+def _esc(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
