@@ -1,0 +1,539 @@
+"""The PDF: page 1 (header, measurements, statements, 12-lead tracing on a calibrated grid),
+page 2 (six-section narrative and median beats with fiducials), optional transcript appendix.
+
+All drawing is vector (reportlab canvas); physical scale is exact because every length is
+computed in millimetres and converted with 72/25.4 pt per mm.
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+import numpy as np
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Frame, Paragraph, Spacer
+
+from ecgchat_desktop import __version__
+from ecgchat_desktop.report.canvas_tools import NumberedCanvas, Page, draw_grid
+from ecgchat_desktop.report.fonts import register_fonts
+from ecgchat_desktop.report.options import (
+    QTC_FORMULA_LABELS,
+    Confirmation,
+    Narrative,
+    ReportOptions,
+    TranscriptMessage,
+)
+from ecgchat_desktop.report.paper import (
+    GRID_MAJOR_MM,
+    PT_PER_MM,
+    TRACE_RGB,
+    TRACE_WIDTH_MM,
+    TRACE_WIDTH_MM_DEFAULT,
+    PaperSettings,
+    calibration_pulse_mm,
+    compute_layout,
+    describe_filter,
+    display_filter,
+    trace_polyline_mm,
+)
+from ecgchat_desktop.report.sections import header_fields, overall_severity
+from ecgchat_desktop.report.values import DASH, fmt_bpm, fmt_datetime, fmt_deg, fmt_ms
+
+PRODUCT = "ECG-Chat Desktop"
+SEVERITY_RGB = {
+    "critical": (0.80, 0.0, 0.0),
+    "abnormal": (0.70, 0.15, 0.0),
+    "borderline": (0.65, 0.45, 0.0),
+    "normal": (0.10, 0.45, 0.15),
+}
+DRAFT_RGB = (0.85, 0.45, 0.0)
+CONFIRMED_RGB = (0.10, 0.45, 0.15)
+CRITICAL_RGB = (0.80, 0.0, 0.0)
+GREY = (0.35, 0.35, 0.35)
+FIDUCIAL_RGB = {"P": (0.10, 0.35, 0.85), "QRS": (0.80, 0.0, 0.0), "T": (0.05, 0.55, 0.20)}
+
+MARGIN_TOP_MM = 7.0
+HEADER_BOTTOM_MM = 57.0     # the grid starts here on page 1
+FOOTER_RESERVE_MM = 12.0
+
+
+def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=regular, fontSize=8.2, leading=10.2)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7, leading=8.6),
+        "h": ParagraphStyle("h", parent=base, fontName=bold, fontSize=9.5, leading=12, spaceBefore=4, spaceAfter=1),
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=12, leading=14, spaceAfter=4),
+        "flag": ParagraphStyle("flag", parent=base, fontSize=7.5, leading=9, textColor=(0.7, 0.3, 0.0)),
+        "stmt": ParagraphStyle("stmt", parent=base, fontSize=7.6, leading=9.1, leftIndent=8, firstLineIndent=-8),
+    }
+
+
+def render_report(ecg, findings, options: ReportOptions | None = None, *, narrative: Narrative | None = None,
+                  transcript: list[TranscriptMessage] | None = None,
+                  confirmation: Confirmation | None = None) -> bytes:
+    """The whole report as PDF bytes. `findings` may be None (tracing only, nothing measured).
+
+    `narrative` is page 2's text; None gives the structured sections from the findings
+    (what `--no-llm` prints). The caller (CLI, GUI) drafts the language-model narrative
+    through `ecgchat_desktop.report.narrative.draft_narrative` when it wants one.
+    """
+    from ecgchat_desktop.report.deidentify import deidentify_narrative, deidentify_transcript
+    from ecgchat_desktop.report.sections import structured_narrative
+
+    options = options or ReportOptions()
+    regular, bold = register_fonts()
+    styles = _styles(regular, bold)
+    width_mm, height_mm = options.page_size_mm()
+    fields = header_fields(ecg, options)
+    if narrative is None:
+        narrative = structured_narrative(ecg, findings, options, fields)
+    if options.deidentify:
+        narrative = deidentify_narrative(narrative, ecg, options)
+        transcript = deidentify_transcript(transcript, ecg, options) if transcript else transcript
+        if confirmation is not None:
+            confirmation = Confirmation("[physician]", confirmation.confirmed_at, confirmation.statements_confirmed,
+                                        confirmation.narrative_confirmed, None)
+
+    buf = io.BytesIO()
+    canvas = NumberedCanvas(buf, pagesize=(width_mm * PT_PER_MM, height_mm * PT_PER_MM), pageCompression=1)
+    canvas.footer_font = regular
+    canvas.page_height_mm = height_mm
+    canvas.footer_y_mm = height_mm - 4.0
+    canvas.footer_x_mm = width_mm - _side_margin(options)
+    _set_metadata(canvas, ecg, findings, options, fields)
+
+    page = Page(canvas, width_mm, height_mm)
+    _draw_tracing_page(page, ecg, findings, options, fields, confirmation, regular, bold, styles)
+    canvas.showPage()
+    _draw_narrative_pages(page, ecg, findings, options, fields, narrative, confirmation, regular, bold, styles)
+    if transcript and options.include_transcript:
+        _draw_transcript(page, transcript, options, fields, regular, bold, styles)
+    canvas.save()
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- metadata
+def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -> None:
+    severity = overall_severity(findings) if findings is not None else "not analysed"
+    if options.deidentify:
+        canvas.setTitle("ECG report (de-identified)")
+        canvas.setAuthor(PRODUCT)
+    else:
+        who = ", ".join(x for x in (ecg.patient.name, ecg.patient.id) if x)
+        when = fmt_datetime(ecg.acquired_at) if ecg.acquired_at else ""
+        canvas.setTitle(" — ".join(x for x in ("ECG report", who, when) if x))
+        canvas.setAuthor(options.created_by or options.reading_physician or PRODUCT)
+    canvas.setSubject(f"Resting {ecg.n_leads}-lead ECG report ({severity}); program draft unless confirmed")
+    canvas.setCreator(f"{PRODUCT} {__version__}")
+    canvas.setKeywords("ECG, electrocardiogram, report")
+
+
+def _side_margin(options: ReportOptions) -> float:
+    settings = options.paper_settings()
+    layout_w = compute_layout(options.layout, settings, 100.0, ("I",)).width_mm
+    return (options.page_size_mm()[0] - layout_w) / 2.0
+
+
+# --------------------------------------------------------------------------- page 1
+def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation, regular, bold, styles) -> None:
+    settings = options.paper_settings()
+    w, h = page.width_mm, page.height_mm
+    grid_h = np.floor((h - HEADER_BOTTOM_MM - FOOTER_RESERVE_MM) / GRID_MAJOR_MM) * GRID_MAJOR_MM
+    layout = compute_layout(options.layout, settings, float(grid_h), ecg.lead_names,
+                            trace_width_mm=TRACE_WIDTH_MM_DEFAULT, rhythm_leads=options.effective_rhythm_leads(),
+                            duration_s=None)
+    x0 = round((w - layout.width_mm) / 2.0 * 2) / 2  # on a 0.5 mm step
+    y0 = HEADER_BOTTOM_MM
+    right = x0 + layout.width_mm
+
+    _title_bar(page, x0, right, "Resting 12-lead ECG" if ecg.n_leads >= 12 else f"Resting {ecg.n_leads}-lead ECG",
+               findings, confirmation, regular, bold, statements_page=True)
+    _header(page, x0, right, ecg, findings, options, fields, regular, bold, styles)
+
+    draw_grid(page, x0, y0, layout.width_mm, layout.height_mm)
+    _draw_tracing(page, x0, y0, layout, ecg, options, regular, bold)
+
+    # Footer: the physical settings a reader needs to interpret the print.
+    fy = y0 + layout.height_mm + 4.2
+    rhythm = [p.lead for p in layout.panels if p.rhythm]
+    layout_text = {"3x4+1": "3×4 + 1 rhythm", "3x4+3": "3×4 + 3 rhythm", "6x2": "6×2", "12x1": "12×1",
+                   "Nx1": f"{layout.n_rows}×1 (not a standard 12-lead recording)"}[layout.name]
+    if rhythm:
+        layout_text += f" ({', '.join(rhythm)})"
+    chest_note = ""
+    if settings.chest_half_gain:
+        chest_note = f"  chest leads V1–V6 at {settings.gain_mm_mv / 2:g} mm/mV (HALF GAIN)"
+    filt = describe_filter(options.highpass_hz, options.lowpass_hz, options.notch_hz, ecg.sampling_rate_hz)
+    page.text(x0, fy, f"Speed {settings.speed_mm_s:g} mm/s   Gain {settings.gain_mm_mv:g} mm/mV{chest_note}   "
+              f"Filter {filt}   Layout {layout_text}", bold, 7.2)
+    page.text(x0, fy + 3.6, f"{ecg.sampling_rate_hz:g} Hz, {layout.seconds_shown:.1f} s of {ecg.duration_s:.1f} s "
+              f"shown   Grid 1 mm / 5 mm   Calibration 1 mV   Record {fields['record']}   "
+              f"{PRODUCT} {__version__} — decision support; program statements are drafts until a physician "
+              "confirms them.", regular, 6.5, GREY)
+
+
+def _title_bar(page: Page, x0, right, title, findings, confirmation, regular, bold, statements_page: bool,
+               narrative: Narrative | None = None) -> None:
+    y = MARGIN_TOP_MM + 4.2
+    page.text(x0, y, title, bold, 12)
+    # Status badge: confirmed (who/when) or draft.
+    if statements_page:
+        confirmed = confirmation is not None and confirmation.statements_confirmed
+        draft_text = "UNCONFIRMED PROGRAM DRAFT — to be confirmed by a physician"
+    else:
+        confirmed = confirmation is not None and confirmation.narrative_confirmed
+        if narrative is not None and narrative.source == "llm":
+            draft_text = "AI DRAFT — NOT CONFIRMED (language-model text, claim-checked)"
+        else:
+            draft_text = "UNCONFIRMED PROGRAM DRAFT — structured summary, no language model"
+    if confirmed:
+        text = (f"✔ Confirmed by {confirmation.confirmed_by} on "
+                f"{fmt_datetime(confirmation.confirmed_at)}")
+        rgb = CONFIRMED_RGB
+    else:
+        text, rgb = draft_text, DRAFT_RGB
+    badge_w = 118.0
+    bx = right - badge_w
+    page.rect(bx, MARGIN_TOP_MM - 0.5, badge_w, 6.2, stroke_rgb=rgb, width_mm=0.5)
+    page.text(bx + badge_w / 2, y, text, bold, 8, rgb, align="center")
+    if findings is not None and findings.critical:
+        cw = 70.0
+        cx = bx - cw - 3
+        page.rect(cx, MARGIN_TOP_MM - 0.5, cw, 6.2, fill_rgb=CRITICAL_RGB)
+        page.text(cx + cw / 2, y, "⚠ CRITICAL FINDING — review now", bold, 8.5, (1, 1, 1), align="center")
+
+
+def _field_rows(page: Page, x, y, rows, regular, bold, label_w=21.0, size=7.6, step=3.9, max_w=60.0) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for label, value in rows:
+        page.text(x, y, label, regular, size, GREY)
+        value = str(value)
+        while value and stringWidth(value, bold, size) > (max_w - label_w) * PT_PER_MM:
+            value = value[:-2] + "…"
+        page.text(x + label_w, y, value, bold, size)
+        y += step
+    return y
+
+
+def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold, styles) -> None:
+    top = MARGIN_TOP_MM + 10.5
+    # --- patient and acquisition
+    age = fields["age"] if fields["birth_date"] == DASH else f"{fields['age']} (born {fields['birth_date']})"
+    rows = [
+        ("Patient", fields["name"]),
+        ("ID", fields["id"]),
+        ("Sex / age", f"{fields['sex']}, {age}"),
+        ("Acquired", fields["acquired"]),
+        ("Device", fields["device"]),
+        ("Referring", fields["referring"]),
+        ("Reading", fields["reading"]),
+    ]
+    page.text(x0, top, "PATIENT", bold, 7, GREY)
+    _field_rows(page, x0, top + 4.4, rows, regular, bold, max_w=80.0)
+
+    # --- measurement table
+    mx = x0 + 84.0
+    page.text(mx, top, "MEASUREMENTS (program)", bold, 7, GREY)
+    m = findings.measurements if findings is not None else None
+    dev = ecg.device_measurements if not ecg.device_measurements.is_empty() else None
+
+    def val(name, fmt):
+        return fmt(getattr(m, name)) if m is not None else DASH
+
+    table = [
+        ("Heart rate", val("hr_bpm", fmt_bpm), dev and fmt_bpm(dev.hr_bpm)),
+        ("PR", val("pr_ms", fmt_ms), dev and fmt_ms(dev.pr_ms)),
+        ("P", val("p_ms", fmt_ms), dev and fmt_ms(dev.p_ms)),
+        ("QRS", val("qrs_ms", fmt_ms), dev and fmt_ms(dev.qrs_ms)),
+        ("QT", val("qt_ms", fmt_ms), dev and fmt_ms(dev.qt_ms)),
+    ]
+    for name in options.qtc_formulas:
+        qtc = (m.qtc_ms or {}).get(name) if m is not None else None
+        table.append((f"QTc {QTC_FORMULA_LABELS[name]}", fmt_ms(qtc), None))
+    axes = (" / ".join(fmt_deg(getattr(m, k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+            if m is not None else DASH)
+    dev_axes = (" / ".join(fmt_deg(getattr(dev, k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+                if dev else None)
+    table.append(("P / QRS / T axis", axes, dev_axes))
+    y = top + 4.4
+    if dev:
+        page.text(mx + 55.0, top, "device", regular, 6.5, GREY, align="right")
+    for label, value, device_value in table:
+        page.text(mx, y, label, regular, 7.6, GREY)
+        page.text(mx + 25.0, y, value, bold, 7.6)
+        if device_value is not None and dev:
+            page.text(mx + 55.0, y, device_value, regular, 6.8, GREY, align="right")
+        y += 3.9 if len(table) <= 9 else 3.5
+
+    # --- statements
+    sx = x0 + 146.0
+    sw = right - sx
+    page.text(sx, top, "INTERPRETATION (program statements — criteria on page 2)", bold, 7, GREY)
+    paras = []
+    if findings is None:
+        paras.append(Paragraph("Not analysed.", styles["stmt"]))
+    elif not findings.statements:
+        paras.append(Paragraph("No statement made by the program.", styles["stmt"]))
+    else:
+        for s in findings.statements:
+            rgb = SEVERITY_RGB.get("critical" if s.critical else s.severity, GREY)
+            colour = "#%02x%02x%02x" % tuple(int(c * 255) for c in rgb)
+            tag = "⚠ CRITICAL" if s.critical else s.severity.upper()
+            text = escape(s.text)
+            if s.critical:
+                text = f"<b>{text}</b>"
+            paras.append(Paragraph(f'<font color="{colour}"><b>{tag}</b></font>  {text}', styles["stmt"]))
+    frame_h = HEADER_BOTTOM_MM - 1.5 - (top + 1.5)
+    frame = Frame(page.x(sx), page.y(HEADER_BOTTOM_MM - 1.5), sw * PT_PER_MM, frame_h * PT_PER_MM,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, showBoundary=0)
+    left = list(paras)
+    frame.addFromList(left, page.c)
+    if left:  # more statements than fit: say so, never drop silently
+        page.text(right, HEADER_BOTTOM_MM - 0.8, f"+ {len(left)} more statement(s) on page 2", bold, 7,
+                  CRITICAL_RGB, align="right")
+
+
+def _draw_tracing(page: Page, x0, y0, layout, ecg, options, regular, bold) -> None:
+    settings = layout.settings
+    c = page.c
+    fs = ecg.sampling_rate_hz
+    filtered: dict[str, np.ndarray] = {}
+    # Clip traces to the grid: a tall QRS may cross into the next row (as on paper) but
+    # never into the header or footer.
+    c.saveState()
+    clip = c.beginPath()
+    clip.rect(page.x(x0), page.y(y0 + layout.height_mm), layout.width_mm * PT_PER_MM, layout.height_mm * PT_PER_MM)
+    c.clipPath(clip, stroke=0, fill=0)
+    for panel in layout.panels:
+        if panel.lead not in filtered:
+            idx = ecg.lead_names.index(panel.lead)
+            filtered[panel.lead] = display_filter(ecg.signals_mv[idx], fs, options.highpass_hz,
+                                                  options.lowpass_hz, options.notch_hz)
+        for run in trace_polyline_mm(panel, filtered[panel.lead], fs, settings):
+            run = run + np.array([x0, y0])
+            page.polyline(run, TRACE_RGB, TRACE_WIDTH_MM)
+    for cal in layout.calibrations:
+        pts = np.array(calibration_pulse_mm(settings, cal.gains_mm_mv)) + np.array([x0, y0 + cal.baseline_y_mm])
+        page.polyline(pts, TRACE_RGB, TRACE_WIDTH_MM)
+    c.restoreState()
+    # Lead labels and column separators.
+    for panel in layout.panels:
+        label = panel.lead + (" (rhythm)" if panel.rhythm else "")
+        lx = x0 + panel.x_mm + 1.2
+        ly = y0 + panel.baseline_y_mm - min(layout.row_height_mm * 0.5 - 3.2, 8.5)
+        page.text(lx, ly, label, bold, 8.5)
+        if panel.gain_mm_mv != settings.gain_mm_mv:
+            from reportlab.pdfbase.pdfmetrics import stringWidth
+
+            lw = stringWidth(label, bold, 8.5) / PT_PER_MM
+            page.text(lx + lw + 1.0, ly, f"½ gain ({panel.gain_mm_mv:g} mm/mV)", regular, 6.2, CRITICAL_RGB)
+        if panel.col > 0:
+            bx = x0 + panel.x_mm
+            by = y0 + panel.baseline_y_mm
+            page.line(bx, by - 3.0, bx, by + 3.0, (0, 0, 0), 0.3)
+
+
+# --------------------------------------------------------------------------- page 2
+def _draw_narrative_pages(page: Page, ecg, findings, options, fields, narrative, confirmation,
+                          regular, bold, styles) -> None:
+    w, h = page.width_mm, page.height_mm
+    margin = _side_margin(options)
+    x0, right = margin, w - margin
+    title = "ECG report — narrative"
+    _title_bar(page, x0, right, title, findings, confirmation, regular, bold, statements_page=False,
+               narrative=narrative)
+    _short_patient_line(page, x0, fields, regular, bold)
+
+    beats_w = 104.0
+    text_w = right - x0 - beats_w - 6.0
+    top = MARGIN_TOP_MM + 15.0
+    bottom = h - FOOTER_RESERVE_MM
+    story = _narrative_story(narrative, findings, confirmation, options, styles)
+    frame = Frame(page.x(x0), page.y(bottom), text_w * PT_PER_MM, (bottom - top) * PT_PER_MM,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame.addFromList(story, page.c)
+    _draw_median_beats(page, right - beats_w, top, beats_w, findings, regular, bold)
+    _signature_block(page, right - beats_w, bottom - 22.0, beats_w, confirmation, options, regular, bold)
+    _page_footer(page, x0, fields, regular)
+    while story:  # continuation pages, full width
+        page.c.showPage()
+        _title_bar(page, x0, right, title + " (continued)", findings, confirmation, regular, bold,
+                   statements_page=False, narrative=narrative)
+        _short_patient_line(page, x0, fields, regular, bold)
+        frame = Frame(page.x(x0), page.y(bottom), (right - x0) * PT_PER_MM, (bottom - top) * PT_PER_MM,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        before = len(story)
+        frame.addFromList(story, page.c)
+        _page_footer(page, x0, fields, regular)
+        if len(story) == before:  # a flowable larger than a page: drop it rather than loop
+            story.pop(0)
+    page.c.showPage()
+
+
+def _short_patient_line(page: Page, x0, fields, regular, bold) -> None:
+    text = (f"{fields['name']}   ID {fields['id']}   {fields['sex']}, {fields['age']}   "
+            f"acquired {fields['acquired']}   device {fields['device']}")
+    page.text(x0, MARGIN_TOP_MM + 10.0, text, regular, 7.5, GREY)
+
+
+def _page_footer(page: Page, x0, fields, regular) -> None:
+    page.text(x0, page.height_mm - 4.0, f"{PRODUCT} {__version__} — decision support only. Record {fields['record']}. "
+              "Language-model text is never a confirmed diagnosis.", regular, 6.5, GREY)
+
+
+def _narrative_story(narrative: Narrative, findings, confirmation, options, styles) -> list:
+    story: list = []
+    if narrative.source == "llm":
+        note = (f"Drafted by the local language model{(' ' + escape(narrative.model)) if narrative.model else ''} "
+                "from the program's findings; every number was checked against the measurements. "
+                "AI draft — not confirmed until a physician signs below.")
+    else:
+        note = ("Structured summary generated from the program's measurements and statements "
+                "(no language model). Program draft — not confirmed until a physician signs below.")
+    story.append(Paragraph(f"<i>{note}</i>", styles["small"]))
+    for section in narrative.sections:
+        story.append(Paragraph(escape(section.title), styles["h"]))
+        for para in str(section.text).split("\n"):
+            if para.strip():
+                story.append(Paragraph(escape(para.strip()), styles["body"]))
+        for flagged in section.flagged:
+            story.append(Paragraph("⚠ Not verified by the claim check, removed from the text: "
+                                   f"“{escape(flagged)}”", styles["flag"]))
+    if narrative.claim_check:
+        story.append(Paragraph("Claim check", styles["h"]))
+        for line in narrative.claim_check:
+            story.append(Paragraph(escape(line), styles["small"]))
+    if findings is not None and findings.statements and narrative.source == "llm":
+        # The criteria behind every statement are always shown, whatever the model wrote.
+        story.append(Paragraph("Program statements and their criteria", styles["h"]))
+        for s in findings.statements:
+            tag = "CRITICAL" if s.critical else s.severity
+            crit = "; ".join(s.evidence) if s.evidence else "no criteria recorded"
+            story.append(Paragraph(f"<b>[{escape(tag)}] {escape(s.text)}</b> — {escape(crit)}", styles["small"]))
+    story.append(Spacer(1, 4))
+    return story
+
+
+def _draw_median_beats(page: Page, x, y, w, findings, regular, bold) -> None:
+    """Median beat per lead on its own 25 mm/s, 10 mm/mV grid, with global fiducials marked."""
+    settings = PaperSettings(25.0, 10.0)
+    page.text(x, y + 2.5, "Median beats — 25 mm/s, 10 mm/mV", bold, 8)
+    median = findings.measurements.median if findings is not None else None
+    cell_w, cell_h = 25.0, 30.0
+    grid_top = y + 5.0
+    grid_w, grid_h = cell_w * 4, cell_h * 3
+    gx = x + (w - grid_w) / 2.0
+    draw_grid(page, gx, grid_top, grid_w, grid_h)
+    if median is None or not median.signals_mv:
+        page.text(gx + grid_w / 2, grid_top + grid_h / 2, "no median beat available", bold, 9, GREY, align="center")
+        return
+    fs = float(median.sampling_rate_hz)
+    signals = np.asarray(median.signals_mv, dtype=np.float64)
+    r = int(median.r_index)
+    # 1 s window around R: 0.4 s before, 0.6 s after (P wave to T end at normal rates).
+    s0 = max(0, int(r - 0.4 * fs))
+    s1 = min(signals.shape[1], s0 + int(1.0 * fs))
+    arrangement = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+    names = list(median.lead_names)
+    if not all(n in names for row in arrangement for n in row):
+        arrangement = tuple(tuple(names[i:i + 4]) for i in range(0, min(len(names), 12), 4))
+    marks = [("P", median.p_onset), ("P", median.p_offset), ("QRS", median.qrs_onset),
+             ("QRS", median.qrs_offset), ("T", median.t_offset)]
+    for ri, row in enumerate(arrangement):
+        for ci, lead in enumerate(row):
+            cx = gx + ci * cell_w
+            base = grid_top + ri * cell_h + cell_h * 0.55
+            full = signals[names.index(lead)]
+            seg = full[s0:s1] - _baseline(full, median, fs)
+            xs = cx + np.arange(seg.size) / fs * settings.speed_mm_s
+            ys = base - seg * settings.gain_mm_mv
+            ok = np.isfinite(ys)
+            c = page.c
+            c.saveState()
+            clip = c.beginPath()
+            clip.rect(page.x(cx), page.y(grid_top + (ri + 1) * cell_h), cell_w * PT_PER_MM, cell_h * PT_PER_MM)
+            c.clipPath(clip, stroke=0, fill=0)
+            for kind, idx in marks:
+                if idx is not None and s0 <= idx < s1:
+                    mx = cx + (idx - s0) / fs * settings.speed_mm_s
+                    page.line(mx, grid_top + ri * cell_h + 1, mx, grid_top + (ri + 1) * cell_h - 1,
+                              FIDUCIAL_RGB[kind], 0.18)
+            if ok.sum() > 2:
+                page.polyline(np.column_stack([xs[ok], ys[ok]]), TRACE_RGB, 0.2)
+            c.restoreState()
+            page.text(cx + 0.8, grid_top + ri * cell_h + 3.2, lead, bold, 7)
+    ly = grid_top + grid_h + 3.5
+    legend = [("P onset/offset", "P"), ("QRS onset/offset", "QRS"), ("T end", "T")]
+    lx = gx
+    for text, kind in legend:
+        page.line(lx, ly - 2.2, lx, ly + 0.5, FIDUCIAL_RGB[kind], 0.4)
+        page.text(lx + 1.2, ly, text, regular, 6.5, FIDUCIAL_RGB[kind])
+        lx += 30.0
+    page.text(gx, ly + 3.5, f"{median.n_beats_used} dominant beats averaged; fiducials are the program's global "
+              "onsets/offsets (earliest/latest over all leads).", regular, 6.2, GREY)
+
+
+def _baseline(signal: np.ndarray, median, fs: float) -> float:
+    """Isoelectric level: the PR segment (P offset to QRS onset), else just before the QRS."""
+    if median.p_offset is not None and median.qrs_onset is not None and median.qrs_onset > median.p_offset:
+        seg = signal[median.p_offset:median.qrs_onset]
+    else:
+        q = median.qrs_onset if median.qrs_onset is not None else median.r_index
+        seg = signal[max(0, q - int(0.03 * fs)):max(1, q)]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else 0.0
+
+
+def _signature_block(page: Page, x, y, w, confirmation, options, regular, bold) -> None:
+    page.rect(x, y, w, 20.0, stroke_rgb=GREY, width_mm=0.25)
+    if confirmation is not None and (confirmation.statements_confirmed or confirmation.narrative_confirmed):
+        parts = []
+        if confirmation.statements_confirmed:
+            parts.append("statements")
+        if confirmation.narrative_confirmed:
+            parts.append("narrative")
+        page.text(x + 2, y + 5, f"Confirmed ({' and '.join(parts)}) by", regular, 7.5, GREY)
+        page.text(x + 2, y + 10, confirmation.confirmed_by, bold, 9, CONFIRMED_RGB)
+        page.text(x + 2, y + 15, f"on {fmt_datetime(confirmation.confirmed_at)}", regular, 7.5)
+        if confirmation.comment:
+            page.text(x + 50, y + 15, confirmation.comment[:60], regular, 7, GREY)
+    else:
+        page.text(x + 2, y + 4.5, "Not confirmed. Reading physician — name, signature, date:", regular, 7.5, GREY)
+        page.line(x + 2, y + 16, x + w - 2, y + 16, GREY, 0.2)
+
+
+# --------------------------------------------------------------------------- appendix
+def _draw_transcript(page: Page, transcript, options, fields, regular, bold, styles) -> None:
+    w, h = page.width_mm, page.height_mm
+    margin = _side_margin(options)
+    x0, right = margin, w - margin
+    top = MARGIN_TOP_MM + 15.0
+    bottom = h - FOOTER_RESERVE_MM
+    story: list = [Paragraph("<i>Questions asked about this ECG and the local language model's answers. "
+                             "Answers are unconfirmed AI text; numbers in them were claim-checked against "
+                             "the measurements.</i>", styles["small"]), Spacer(1, 4)]
+    for msg in transcript:
+        who = {"user": "Physician", "assistant": "Assistant (AI)", "system": "System"}.get(msg.role, msg.role)
+        when = f" — {fmt_datetime(msg.at)}" if msg.at else ""
+        story.append(Paragraph(f"<b>{escape(who)}</b>{escape(when)}", styles["body"]))
+        for para in str(msg.text).split("\n"):
+            if para.strip():
+                story.append(Paragraph(escape(para.strip()), styles["body"]))
+        story.append(Spacer(1, 3))
+    first = True
+    while story:
+        _title_bar(page, x0, right, "Appendix — chat transcript" + ("" if first else " (continued)"), None, None,
+                   regular, bold, statements_page=False, narrative=Narrative([], source="llm"))
+        _short_patient_line(page, x0, fields, regular, bold)
+        frame = Frame(page.x(x0), page.y(bottom), (right - x0) * PT_PER_MM, (bottom - top) * PT_PER_MM,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        before = len(story)
+        frame.addFromList(story, page.c)
+        if len(story) == before:
+            story.pop(0)
+        _page_footer(page, x0, fields, regular)
+        page.c.showPage()
+        first = False
