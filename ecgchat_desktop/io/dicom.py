@@ -229,13 +229,16 @@ def _decode_group(path: Path, group, index: int, notes: list[str]):
     if len(channels) != n_channels:
         raise CorruptFileError(path, f"{where}: {n_channels} channels declared, {len(channels)} defined")
 
-    # Padding marks samples that were not recorded; only the type's extreme value is
-    # trusted as such (some writers declare 0 as padding, which is a real sample).
-    pad_value = None
+    # Samples that were not recorded: the most negative value of a signed type (the
+    # ECG Toolkit ends its median beats with it; WFDB uses it the same way), or a
+    # declared padding value when it is the type's extreme. A declared padding of 0
+    # (seen in the wild) is a real sample and is ignored.
+    signed = interp in ("SB", "SS", "SL", "SV")
+    info = np.iinfo(dtype)
+    pad_value = int(info.min) if signed else None
     pad = _get(group, "WaveformPaddingValue")
     if isinstance(pad, (bytes, bytearray)) and len(pad) == bits // 8:
-        value = int.from_bytes(pad, "little", signed=interp in ("SB", "SS", "SL", "SV"))
-        info = np.iinfo(dtype)
+        value = int.from_bytes(pad, "little", signed=signed)
         if value in (info.min, info.max):
             pad_value = value
 

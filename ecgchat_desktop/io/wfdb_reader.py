@@ -31,7 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgchat_desktop.ecg import Ecg, Patient, canonical_lead_name, normalise_sex
+from ecgchat_desktop.ecg import (
+    DEVICE_MEASUREMENT_KEYS,
+    DeviceMeasurements,
+    Ecg,
+    Patient,
+    canonical_lead_name,
+    normalise_sex,
+)
 from ecgchat_desktop.io.errors import (
     CorruptFileError,
     EcgReadError,
@@ -306,6 +313,8 @@ def parse_comments(comments: list[str]) -> tuple[float | None, str | None, list[
                 for code in re.split(r"[,;\s]+", value):
                     if code.strip().isdigit():
                         diagnoses.append(describe_snomed(code.strip()))
+            elif key == "diagnosis" and value:  # written by our wfdb_writer
+                diagnoses.append(value)
             elif key in _PTB_DIAGNOSIS_KEYS and value.lower() not in _NONE_VALUES:
                 diagnoses.append(value if key == "reason for admission" else f"{kv.group(1).strip()}: {value}")
             continue
@@ -315,6 +324,40 @@ def parse_comments(comments: list[str]) -> tuple[float | None, str | None, list[
                 age = _parse_age(m.group(1))
                 sex = normalise_sex(m.group(2))
     return age, sex, diagnoses
+
+
+def parse_written_fields(comments: list[str]) -> dict:
+    """Patient/device lines that our wfdb_writer puts into a header (see its docstring)."""
+    out: dict = {"measurements": {}, "statements": []}
+    for raw in comments:
+        kv = _KEY_VALUE.match(raw.strip().lstrip("#").strip())
+        if not kv:
+            continue
+        key, value = kv.group(1).strip().lower(), kv.group(2).strip()
+        if not value:
+            continue
+        if key == "patient id":
+            out.setdefault("id", value)
+        elif key == "patient name":
+            out.setdefault("name", value)
+        elif key == "birth date":
+            try:
+                out.setdefault("birth_date", datetime.strptime(value, "%Y-%m-%d").date())
+            except ValueError:
+                pass
+        elif key == "device":
+            out.setdefault("device", value)
+        elif key == "device statement":
+            out["statements"].append(value)
+        elif key.startswith("device measurement "):
+            field = key[len("device measurement "):].strip()
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            if field in DEVICE_MEASUREMENT_KEYS and math.isfinite(number):
+                out["measurements"][field] = number
+    return out
 
 
 # --- reading -----------------------------------------------------------------------
@@ -485,15 +528,19 @@ def read(path: Path) -> Ecg:
 
     comments = [str(c) for c in (record.comments or rec.comments or [])]
     age, sex, diagnoses = parse_comments(comments)
+    written = parse_written_fields(comments)
     return Ecg(
         signals_mv=signals.astype(np.float32),
         sampling_rate_hz=rate,
         lead_names=lead_names,
         source_format=FORMAT,
         source_path=str(path),
-        patient=Patient(sex=sex, age_years=age),
+        patient=Patient(id=written.get("id"), name=written.get("name"), sex=sex,
+                        birth_date=written.get("birth_date"), age_years=age),
         acquired_at=_acquired_at(rec),
-        device=None,
+        device=written.get("device"),
+        device_measurements=DeviceMeasurements(**written["measurements"]),
+        device_statements=tuple(written["statements"]),
         file_diagnoses=tuple(diagnoses),
         comments=tuple(comments) + tuple(notes),
     )
