@@ -241,7 +241,9 @@ def _signals(path: Path, root: ET.Element) -> tuple[np.ndarray, float, list[str]
 
 
 def _median_beats(path: Path, root: ET.Element, rate_hz: float) -> MedianBeats | None:
-    repbeats = _find(root, "waveforms", "repbeats") or _find(root, "repbeats")
+    repbeats = _find(root, "waveforms", "repbeats")
+    if repbeats is None:
+        repbeats = _find(root, "repbeats")
     if repbeats is None or repbeats.get("dataencoding", "Base64") != "Base64":
         return None
     resolution_uv = to_float(repbeats.get("resolution"))
