@@ -10,6 +10,8 @@ import pytest
 
 from ecgchat_desktop.analysis.measurements import Measurements
 from ecgchat_desktop.interpret import interpret
+from ecgchat_desktop.interpret import rules_conduction as RC
+from ecgchat_desktop.interpret import rules_rhythm as RR
 from ecgchat_desktop.interpret.rules_rhythm import rr_irregularity
 from ecgchat_desktop.interpret.statement import CATEGORIES
 from tests.interpret_builders import (
@@ -48,7 +50,8 @@ def test_abnormal_statement_suppresses_normal():
 
 
 # --- rate and sinus rhythm -----------------------------------------------------------
-@pytest.mark.parametrize("hr,expected", [(59.9, "SBRAD"), (60.0, "SR"), (100.0, "SR"), (100.1, "STACH")])
+@pytest.mark.parametrize("hr,expected", [(RR.SBRAD_BELOW_BPM - 0.1, "SBRAD"), (RR.SBRAD_BELOW_BPM, "SR"),
+                                         (100.0, "SR"), (100.1, "STACH")])
 def test_sinus_rate_boundaries(hr, expected):
     c = codes(normal(hr))
     assert expected in c
@@ -56,7 +59,7 @@ def test_sinus_rate_boundaries(hr, expected):
 
 
 def test_sinus_brady_and_tachy_are_otherwise_normal():
-    s = by_code(normal(55.0), "NORM")
+    s = by_code(normal(RR.SBRAD_BELOW_BPM - 2), "NORM")
     assert s.text == "Otherwise normal ECG"
 
 
@@ -113,8 +116,8 @@ def test_sinus_arrhythmia_boundary():
         rr = base_rr + np.linspace(0, range_ms * FS / 1000, 11)
         peaks = list(np.round(200 + np.concatenate([[0], np.cumsum(rr)])).astype(int))
         return normal(hr, r_peaks=peaks, beats=beats_for(peaks))
-    assert "SARRH" in codes(with_range(124.0))
-    assert "SARRH" not in codes(with_range(110.0))
+    assert "SARRH" in codes(with_range(RR.SARRH_RANGE_AT_LEAST_MS + 4))
+    assert "SARRH" not in codes(with_range(RR.SARRH_RANGE_AT_LEAST_MS - 10))
 
 
 @pytest.mark.parametrize("rate,fires", [(219.0, False), (220.0, True), (300.0, True), (361.0, False)])
@@ -260,8 +263,8 @@ def _left_axis(ax):
     return m
 
 
-@pytest.mark.parametrize("ax,expected", [(-30.0, set()), (-31.0, {"LAD"}), (-44.0, {"LAD"}),
-                                         (-45.0, {"LAD", "LAFB"}), (-90.0, {"LAD", "LAFB"}),
+@pytest.mark.parametrize("ax,expected", [(-30.0, set()), (-31.0, {"LAD"}), (RC.LAFB_AXIS_DEG[1] + 1, {"LAD"}),
+                                         (RC.LAFB_AXIS_DEG[1], {"LAD", "LAFB"}), (-90.0, {"LAD", "LAFB"}),
                                          (-91.0, {"EXTREME_AXIS"}), (90.0, set()), (91.0, {"RAD"}),
                                          (180.0, {"RAD"}), (-180.0, {"RAD"})])
 def test_axis_and_lafb_boundaries(ax, expected):
@@ -459,13 +462,18 @@ def test_bad_v1_does_not_give_rbbb():
 # --- repolarisation -------------------------------------------------------------------------------
 def test_st_depression_two_contiguous_leads():
     m = normal()
-    set_lead(m, "V5", st_j_mv=-0.05, st_slope="flat")
+    set_lead(m, "V5", st_j60_mv=-0.05, st_slope="flat")
     assert "STD" not in codes(m)
-    set_lead(m, "V6", st_j_mv=-0.1, st_slope="down")
+    set_lead(m, "V6", st_j60_mv=-0.05, st_slope="down")
     s = by_code(m, "STD")
     assert "V5" in s.text and "V6" in s.text
-    set_lead(m, "V6", st_j_mv=-0.1, st_slope="up", st_j60_mv=0.0)
+    set_lead(m, "V6", st_j60_mv=-0.049, st_slope="down")
     assert "STD" not in codes(m)
+    # upsloping counts only from 0.1 mV
+    set_lead(m, "V6", st_j60_mv=-0.09, st_slope="up")
+    assert "STD" not in codes(m)
+    set_lead(m, "V6", st_j60_mv=-0.1, st_slope="up")
+    assert "STD" in codes(m)
 
 
 def test_t_wave_inversion():

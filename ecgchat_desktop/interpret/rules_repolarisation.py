@@ -10,8 +10,11 @@ from ecgchat_desktop.interpret.vocabulary import make_statement
 
 # Leads in an order where neighbours are contiguous (Cabrera limb order, then V1–V6).
 CONTIGUOUS_ORDER = ("aVL", "I", "II", "aVF", "III", "V1", "V2", "V3", "V4", "V5", "V6")
-STD_J_AT_MOST_MV = -0.05          # horizontal/downsloping depression at J (UDMI)
-STD_J60_AT_MOST_MV = -0.1         # any slope, 60 ms after J
+# UDMI: horizontal/downsloping depression ≥ 0.05 mV. Judged 60 ms after J, where the level of a
+# horizontal or downsloping segment is at least as low as at J and the measured J point (at the
+# QRS offset) is less noisy to rely on; any slope counts from 0.1 mV.
+STD_FLAT_J60_AT_MOST_MV = -0.05
+STD_J60_AT_MOST_MV = -0.1
 TINV_AT_MOST_MV = -0.1
 TINV_LEADS = ("aVL", "I", "II", "aVF", "III", "V2", "V3", "V4", "V5", "V6")  # T normally upright (not aVR/V1)
 
@@ -48,15 +51,17 @@ def _st_depression(ctx: RuleContext) -> list[Statement]:
         a = ctx.amp(ld)
         if a is None or ld in skip:
             continue
-        if a.st_j_mv is not None and a.st_j_mv <= STD_J_AT_MOST_MV and a.st_slope in ("flat", "down"):
-            lines[ld] = f"{ld} {a.st_j_mv:+.2f} mV at J, {a.st_slope}"
-        elif a.st_j60_mv is not None and a.st_j60_mv <= STD_J60_AT_MOST_MV:
+        if a.st_j60_mv is None:
+            continue
+        if a.st_slope in ("flat", "down") and a.st_j60_mv <= STD_FLAT_J60_AT_MOST_MV:
+            lines[ld] = f"{ld} {a.st_j60_mv:+.2f} mV at J+60 ms, {'horizontal' if a.st_slope == 'flat' else 'downsloping'}"
+        elif a.st_j60_mv <= STD_J60_AT_MOST_MV:
             lines[ld] = f"{ld} {a.st_j60_mv:+.2f} mV at J+60 ms"
     leads = _pairs(set(lines))
     if not leads:
         return []
-    ev = [f"ST depression in contiguous leads ({STD_J_AT_MOST_MV} mV at J horizontal/downsloping, "
-          f"or {STD_J60_AT_MOST_MV} mV at J+60): " + "; ".join(lines[ld] for ld in leads)]
+    ev = [f"ST depression in contiguous leads (≤ {STD_FLAT_J60_AT_MOST_MV} mV at J+60 ms horizontal/"
+          f"downsloping, or ≤ {STD_J60_AT_MOST_MV} mV any slope): " + "; ".join(lines[ld] for ld in leads)]
     if ctx.has("LVH"):
         ev.append("with LVH: may be secondary (strain pattern)")
     if skip:

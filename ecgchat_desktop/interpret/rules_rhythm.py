@@ -10,7 +10,7 @@ from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
 # Thresholds (tuned on PTB-XL folds 1–8 only; see benchmarks/statements_ptbxl.py).
-SBRAD_BELOW_BPM = 60.0
+SBRAD_BELOW_BPM = 50.0   # AHA/ACCF/HRS 2009 lower limit of normal rate
 STACH_ABOVE_BPM = 100.0
 CRITICAL_BRADY_BELOW_BPM = 40.0
 CRITICAL_TACHY_ABOVE_BPM = 150.0
@@ -24,9 +24,12 @@ AF_P_FRACTION_BELOW = 0.5
 SINUS_P_AXIS_DEG = (-30.0, 105.0)
 # Irregularity: median |ΔRR| / mean RR (robust to isolated ectopic beats).
 AF_IRREGULARITY_AT_LEAST = 0.08
-SARRH_RANGE_AT_LEAST_MS = 120.0     # longest minus shortest sinus RR
+SARRH_RANGE_AT_LEAST_MS = 220.0     # longest minus shortest sinus RR (PTB-XL folds 1–8)
 FLUTTER_ATRIAL_RATE_BPM = (220.0, 360.0)
 PACED_FRACTION_AT_LEAST = 0.25
+# An ectopic beat counts when its preceding RR is this fraction of the median RR: early enough
+# to be premature, not so early that it is more likely a double detection (e.g. a tall T).
+ECTOPIC_RR_RATIO = (0.4, 0.8)
 MIN_RR_FOR_IRREGULARITY = 5
 
 
@@ -49,6 +52,19 @@ def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
         if a.beat_class == "dominant" and b.beat_class == "dominant" and not b.premature:
             out.append((b.r_peak - a.r_peak) * 1000.0 / fs)
     return np.asarray(out, dtype=float)
+
+
+def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tuple[int, str]:
+    """(premature beats of `beat_class`, how they were counted)."""
+    beats = ctx.m.beats or []
+    rr = ctx.rr_intervals_ms()
+    labelled = [b for b in beats if b.beat_class == beat_class]
+    if not labelled or rr.size == 0 or any(b.rr_prev_ms is None for b in labelled):
+        return engine_count, "as classified"
+    med = float(np.median(rr))
+    lo, hi = ECTOPIC_RR_RATIO
+    n = sum(1 for b in labelled if lo * med <= b.rr_prev_ms <= hi * med)
+    return n, f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
 
 
 def _rate_phrase(hr: float | None) -> str:
@@ -151,14 +167,14 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                                              "bundle branch block possible)" if af else "")]))
 
     # --- ectopic beats --------------------------------------------------------------
-    nv = m.n_ventricular_ectopic or 0
+    nv, how_v = _ectopic_count(ctx, "ventricular_ectopic", m.n_ventricular_ectopic or 0)
     if nv >= 1 and not paced:
         out.append(make_statement("PVC", [
-            f"{nv} of {n_beats} beats classified ventricular ectopic (QRS unlike the dominant beat)"]))
-    ns = m.n_supraventricular_ectopic or 0
+            f"{nv} of {n_beats} beats ventricular ectopic (QRS unlike the dominant beat; {how_v})"]))
+    ns, how_s = _ectopic_count(ctx, "supraventricular_ectopic", m.n_supraventricular_ectopic or 0)
     if ns >= 1 and not af and not paced:
         out.append(make_statement("PAC", [
-            f"{ns} of {n_beats} beats premature with a QRS like the dominant beat (supraventricular)"]))
+            f"{ns} of {n_beats} beats premature with a QRS like the dominant beat (supraventricular; {how_s})"]))
 
     # --- critical rates -------------------------------------------------------------
     if hr is not None and hr < CRITICAL_BRADY_BELOW_BPM:
