@@ -1,0 +1,303 @@
+"""`measure(ecg) -> Measurements`: the whole measurement pipeline.
+
+raw (original rate) ─ pacing spikes ─▶ resample to 500 Hz ─▶ clean (baseline, mains,
+low-pass) ─▶ lead quality ─▶ multi-lead QRS detection (usable leads) ─▶ beat classes
+─▶ median beat (dominant beats) ─▶ global fiducials ─▶ per-beat fiducials, intervals,
+amplitudes, axes, rhythm statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgchat_desktop.analysis import (
+    amplitudes as amp_mod,
+    axes,
+    beat_classify,
+    delineate,
+    median_beat,
+    pacing,
+    preprocess,
+    qrs_detect,
+    quality,
+    rhythm,
+)
+from ecgchat_desktop.analysis.measurements import BeatFiducials, Measurements, MedianBeat
+
+FS = preprocess.WORKING_RATE_HZ
+P_MATCH_CORR = 0.6
+
+
+def _fill_nan(x: np.ndarray) -> np.ndarray:
+    """Linear interpolation over non-finite samples, per lead (zeros for an all-NaN lead)."""
+    y = np.array(x, dtype=np.float64, copy=True)
+    for i in range(y.shape[0]):
+        bad = ~np.isfinite(y[i])
+        if bad.all():
+            y[i] = 0.0
+        elif bad.any():
+            idx = np.arange(y.shape[1])
+            y[i, bad] = np.interp(idx[bad], idx[~bad], y[i, ~bad])
+    return y
+
+
+def _ms(samples: float | None) -> float | None:
+    return None if samples is None else float(samples * 1000.0 / FS)
+
+
+def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int):
+    """Best lag (samples) and correlation of template [leads, len] around each center."""
+    n = x.shape[1]
+    length = tmpl.shape[1]
+    t = tmpl - tmpl.mean(axis=1, keepdims=True)
+    tn = np.linalg.norm(t) + 1e-12
+    lags = np.arange(-max_lag, max_lag + 1, 2 if max_lag > 8 else 1)
+    best_c = np.full(centers.size, -np.inf)
+    best_l = np.zeros(centers.size, dtype=np.int64)
+    best_ratio = np.zeros(centers.size)
+    for lag in lags:
+        idx = centers[:, None] + (lag - a) + np.arange(length)[None, :]
+        ok = (idx[:, 0] >= 0) & (idx[:, -1] < n)
+        w = x[:, np.clip(idx, 0, n - 1)]  # [leads, beats, len]
+        w = w - w.mean(axis=2, keepdims=True)
+        num = np.einsum("lbk,lk->b", w, t)
+        wn = np.sqrt(np.einsum("lbk,lbk->b", w, w)) + 1e-12
+        c = np.where(ok, num / (wn * tn), -np.inf)
+        better = c > best_c
+        best_c[better] = c[better]
+        best_l[better] = lag
+        best_ratio[better] = (wn / tn)[better]
+    return best_l, best_c, best_ratio
+
+
+def measure(ecg) -> Measurements:
+    """Measure one `Ecg` (any lead set, any rate). Never raises on odd signals: what
+    cannot be measured is None and `analysis_notes` says why."""
+    m = Measurements()
+    fs0 = float(ecg.sampling_rate_hz)
+    names = list(ecg.lead_names)
+    raw = np.asarray(ecg.signals_mv, dtype=np.float64)
+    m.sampling_rate_hz = fs0
+    notes = m.analysis_notes
+    filled = _fill_nan(raw)
+
+    # 1. Pacing spikes on the raw signal (filters would smear them).
+    spikes0 = pacing.detect_spikes(filled, fs0)
+    if fs0 < pacing.MIN_RATE_HZ:
+        notes.append(f"sampling rate {fs0:g} Hz: pacing spikes cannot be detected")
+
+    # 2. Working rate and cleaning. Candidate spikes are confirmed against a first QRS
+    # detection (a sharp R apex can look like a spike) and only then blanked.
+    xw = preprocess.resample(filled, fs0, FS)
+    xc, mains = preprocess.clean(xw, FS)
+    if spikes0.size:
+        spikes_w = np.round(spikes0 * FS / fs0).astype(np.int64)
+        first = qrs_detect.detect(xc, FS)
+        keep = pacing.confirm_spikes(spikes_w, first, FS)
+        spikes0 = spikes0[np.isin(spikes_w, keep)]
+        spikes_w = keep
+        if spikes_w.size:
+            xw = pacing.blank_spikes(xw, spikes_w, FS)
+            xc, mains = preprocess.clean(xw, FS)
+    else:
+        spikes_w = np.zeros(0, dtype=np.int64)
+    if mains is not None:
+        notes.append(f"{mains:g} Hz power-line interference removed")
+
+    # 3. Lead quality.
+    labels = []
+    for (q, why), name in zip(quality.assess_all(raw, xc, fs0, FS), names):
+        m.lead_quality[name] = q
+        labels.append(q)
+        if q != quality.GOOD:
+            notes.append(f"lead {name} {q} ({why}): excluded from detection and fiducials")
+    labels_arr = np.asarray(labels)
+    usable = labels_arr == quality.GOOD
+    if not usable.any():
+        usable = labels_arr == quality.NOISY
+        if usable.any():
+            notes.append("no clean lead: measuring on noisy leads, results uncertain")
+        else:
+            notes.append("no usable lead: nothing measured")
+            return m
+
+    # 4. QRS detection on the usable leads.
+    xu = xc[usable]
+    peaks = qrs_detect.detect(xu, FS)
+    if spikes0.size:
+        m.pacing_spikes = [int(s) for s in spikes0]
+    if peaks.size == 0:
+        notes.append("no QRS complex detected")
+        return m
+    energy = qrs_detect.qrs_energy(xu, FS)
+    classes = beat_classify.classify(xu, energy, peaks, FS, spikes_w if spikes_w.size else None)
+
+    # Dominant beats for the median: dominant class; paced rhythm -> the paced family.
+    lab = np.asarray(classes.labels)
+    dom = np.flatnonzero(lab == "dominant")
+    if dom.size < 3:
+        fam = np.flatnonzero(classes.in_dominant_family & ~classes.premature)
+        dom = fam if fam.size >= dom.size else dom
+    if dom.size == 0:
+        dom = np.arange(peaks.size)
+        notes.append("no dominant beat family: median beat from all beats")
+
+    # 5. Baseline: spline through one PR-segment knot per beat (placed 12 ms before the
+    # QRS onset of a provisional median beat), then the median beat and global fiducials.
+    med0, r0, _ = median_beat.build(xc, peaks[dom], FS, usable)
+    on0, _ = delineate.qrs_bounds(med0[usable], r0, FS)
+    knot_rel = (on0 - r0 - 0.012 * FS) if on0 is not None else -0.08 * FS
+    x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False)
+    xm = x_lp - preprocess.spline_baseline(x_lp, peaks + int(round(knot_rel)), FS)
+    med, r_idx, _aligned = median_beat.build(xm, peaks[dom], FS, usable)
+    rr_stats = rhythm.rr_statistics(peaks / FS)
+    rr_dom = None
+    if peaks.size > 1:
+        rr_all = np.diff(peaks) / FS
+        dom_set = set(dom.tolist())
+        pair = [rr_all[k - 1] for k in range(1, peaks.size) if k in dom_set and (k - 1) in dom_set]
+        rr_dom = float(np.median(pair)) if pair else float(np.median(rr_all))
+    bounds = delineate.delineate(med[usable], r_idx, FS, rr_dom)
+
+    # 6. Per-beat fiducials.
+    reference = int(np.argmax(np.ptp(med[usable], axis=1)))
+    ref_lead = np.flatnonzero(usable)[reference]
+    seg = med[ref_lead, r_idx - int(0.05 * FS): r_idx + int(0.05 * FS)]
+    polarity = 1.0 if seg.max() >= -seg.min() else -1.0
+    r_peaks_w = qrs_detect.refine_to_extremum(xc[ref_lead], peaks, FS, polarity)
+    scale = fs0 / FS
+
+    def to0(v):
+        return None if v is None else int(round(v * scale))
+
+    n_w = xc.shape[1]
+    beats: list[BeatFiducials] = []
+    is_dom = np.zeros(peaks.size, bool)
+    is_dom[dom] = True
+    p_lag = p_ok = t_lag = None
+    if bounds.p_present:
+        pa = int(bounds.p_onset) - int(0.01 * FS)
+        pb = int(np.ceil(bounds.p_offset)) + int(0.01 * FS)
+        tmpl = med[usable][:, pa:pb]
+        p_lag, p_c, p_ratio = _lag_match(xu, peaks, tmpl, r_idx - pa, int(0.03 * FS))
+        p_ok = (p_c >= P_MATCH_CORR) & (p_ratio > 0.4) & (p_ratio < 2.5)
+    if bounds.t_peak is not None and bounds.t_offset is not None:
+        ta = int(bounds.t_peak) - int(0.08 * FS)
+        tb = int(bounds.t_offset) + int(0.02 * FS)
+        tmpl = med[usable][:, ta:tb]
+        t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS))
+        t_lag = np.where(t_c >= 0.5, t_lag, 0)
+
+    def rel(v, k, lag=0):
+        if v is None:
+            return None
+        pos = peaks[k] + (v - r_idx) + lag
+        return pos if 0 <= pos < n_w else None
+
+    for k in range(peaks.size):
+        bf = BeatFiducials(r_peak=int(round(r_peaks_w[k] * scale)), beat_class=classes.labels[k],
+                           premature=bool(classes.premature[k]))
+        if k > 0:
+            bf.rr_prev_ms = float((peaks[k] - peaks[k - 1]) * 1000.0 / FS)
+        if classes.in_dominant_family[k] or is_dom[k]:
+            bf.qrs_onset = to0(rel(bounds.qrs_onset, k))
+            bf.qrs_offset = to0(rel(bounds.qrs_offset, k))
+            if t_lag is not None and not classes.premature[k]:
+                bf.t_peak = to0(rel(bounds.t_peak, k, t_lag[k]))
+                bf.t_offset = to0(rel(bounds.t_offset, k, t_lag[k]))
+            if p_ok is not None and p_ok[k]:
+                bf.p_onset = to0(rel(bounds.p_onset, k, p_lag[k]))
+                bf.p_peak = to0(rel(bounds.p_peak, k, p_lag[k]))
+                bf.p_offset = to0(rel(bounds.p_offset, k, p_lag[k]))
+        else:
+            a, b = max(0, peaks[k] - int(0.3 * FS)), min(n_w, peaks[k] + int(0.3 * FS))
+            on, off = delineate.qrs_bounds(xu[:, a:b], peaks[k] - a, FS)
+            bf.qrs_onset = to0(None if on is None else a + on)
+            bf.qrs_offset = to0(None if off is None else a + off)
+        beats.append(bf)
+    m.beats = beats
+    m.r_peaks = [b.r_peak for b in beats]
+    m.n_beats = len(beats)
+    m.n_dominant = int((lab == "dominant").sum())
+    m.n_ventricular_ectopic = int((lab == "ventricular_ectopic").sum())
+    m.n_supraventricular_ectopic = int((lab == "supraventricular_ectopic").sum())
+    m.n_paced = int((lab == "paced").sum())
+
+    # 7. Rhythm.
+    for key, val in rr_stats.items():
+        setattr(m, key, val)
+    if bounds.p_present and p_ok is not None:
+        m.p_wave_fraction = float(p_ok[dom].mean()) if dom.size else None
+    elif bounds.qrs_onset is not None:
+        m.p_wave_fraction = 0.0
+    p_global = bounds.p_present and (m.p_wave_fraction or 0.0) >= 0.5
+    if not p_global and bounds.p_present:
+        notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
+    if p_global:
+        m.p_per_qrs = 1.0
+        m.atrial_rate_bpm = m.hr_bpm
+
+    # 8. Global intervals.
+    if bounds.qrs_onset is not None and bounds.qrs_offset is not None:
+        m.qrs_ms = _ms(bounds.qrs_offset - bounds.qrs_onset)
+        if bounds.t_offset is not None:
+            m.qt_ms = _ms(bounds.t_offset - bounds.qrs_onset)
+        if p_global:
+            m.p_ms = _ms(bounds.p_offset - bounds.p_onset)
+            m.pr_ms = _ms(bounds.qrs_onset - bounds.p_onset)
+    rr_for_qtc = rr_dom * 1000.0 if rr_dom else m.rr_ms
+    m.qtc_ms = rhythm.qtc(m.qt_ms, rr_for_qtc)
+
+    # 9. Per-lead amplitudes (every lead with a signal) and axes.
+    if not p_global:
+        bounds_amp = delineate.WaveBounds(**{**bounds.__dict__, "p_present": False})
+    else:
+        bounds_amp = bounds
+    qrs_area, t_area, p_area = {}, {}, {}
+    for i, name in enumerate(names):
+        if labels[i] in (quality.FLAT, quality.LEAD_OFF):
+            continue
+        la = amp_mod.lead_amplitudes(med[i], bounds_amp, FS)
+        m.lead_amplitudes[name] = la
+        if labels[i] != quality.GOOD:
+            continue
+        qrs_area[name] = la.qrs_area_mv_ms
+        base = _baseline(med[i], bounds)
+        if bounds.qrs_offset is not None and bounds.t_offset is not None:
+            a, b = int(round(bounds.qrs_offset)), int(round(bounds.t_offset)) + 1
+            t_area[name] = float(np.trapezoid(med[i, a:b] - base, dx=1000.0 / FS))
+        if p_global:
+            a, b = int(round(bounds.p_onset)), int(round(bounds.p_offset)) + 1
+            p_area[name] = float(np.trapezoid(med[i, a:b] - base, dx=1000.0 / FS))
+    m.qrs_axis_deg = axes.frontal_axis_deg(qrs_area)
+    m.t_axis_deg = axes.frontal_axis_deg(t_area) if t_area else None
+    m.p_axis_deg = axes.frontal_axis_deg(p_area) if p_area else None
+
+    m.median = MedianBeat(
+        signals_mv=[[round(float(v), 4) for v in row] for row in med],
+        sampling_rate_hz=FS,
+        lead_names=names,
+        r_index=int(r_idx),
+        n_beats_used=int(dom.size),
+        p_onset=_r(bounds.p_onset if p_global else None),
+        p_offset=_r(bounds.p_offset if p_global else None),
+        qrs_onset=_r(bounds.qrs_onset),
+        qrs_offset=_r(bounds.qrs_offset),
+        t_peak=_r(bounds.t_peak),
+        t_offset=_r(bounds.t_offset),
+    )
+    if peaks.size < 3:
+        notes.append(f"only {peaks.size} beats detected: median beat unreliable")
+    return m
+
+
+def _r(v: float | None) -> int | None:
+    return None if v is None else int(round(v))
+
+
+def _baseline(x: np.ndarray, bounds) -> float:
+    if bounds.qrs_onset is None:
+        return 0.0
+    on = int(round(bounds.qrs_onset))
+    a, b = max(0, on - int(0.02 * FS)), max(1, on - int(0.004 * FS))
+    return float(np.mean(x[a:b]))

@@ -1,0 +1,151 @@
+"""Multi-lead QRS detection (any lead set, any rate once resampled to the working rate).
+
+Method (a multi-lead Pan–Tompkins variant):
+1. each usable lead is band-passed 5–25 Hz (zero phase), differentiated and squared;
+2. each lead's energy is scaled by its typical QRS energy (median of 2-s window maxima),
+   so a large lead cannot drown the others, and the leads are averaged (fusion);
+3. a 100 ms moving-window integral gives one bump per QRS;
+4. bumps are accepted with adaptive signal/noise levels (threshold = noise + 0.25 ×
+   (signal − noise)), a 200 ms refractory period, a T-wave test (a bump within 360 ms
+   of the last beat with less than half its slope is a T wave) and a search-back at
+   half threshold when no beat came for 1.66 mean RR intervals.
+Lead failure is handled by the caller passing only usable leads; with none usable the
+best-looking lead is used anyway and the notes say so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+from ecgchat_desktop.analysis import preprocess
+
+REFRACTORY_S = 0.2
+T_WAVE_WINDOW_S = 0.36
+MWI_S = 0.10
+
+
+def qrs_energy(x: np.ndarray, fs: float) -> np.ndarray:
+    """Fused, lead-normalised QRS slope energy [samples] from [leads, samples]."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    bp = preprocess.bandpass(x, fs, 5.0, 25.0)
+    slope = np.gradient(bp, axis=1) * fs
+    e = slope * slope
+    win = int(2 * fs)
+    n = e.shape[1]
+    scales = np.empty(e.shape[0])
+    for i in range(e.shape[0]):
+        if n >= 2 * win:
+            m = e[i, : (n // win) * win].reshape(-1, win).max(axis=1)
+            scales[i] = np.median(m)
+        else:
+            scales[i] = e[i].max()
+    scales[scales <= 0] = 1.0
+    return (e / scales[:, None]).mean(axis=0)
+
+
+def detect(x: np.ndarray, fs: float) -> np.ndarray:
+    """R-peak sample indices (at rate fs) from [leads, samples] of usable leads."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    n = x.shape[1]
+    if n < int(0.5 * fs):
+        return np.zeros(0, dtype=np.int64)
+    energy = qrs_energy(x, fs)
+    mwi = uniform_filter1d(energy, max(1, int(MWI_S * fs)), mode="nearest")
+    slope_peak = maximum_filter1d(np.sqrt(energy), max(1, int(0.08 * fs)), mode="nearest")
+    refractory = int(REFRACTORY_S * fs)
+    cand, props = signal.find_peaks(mwi, distance=max(1, int(0.12 * fs)))
+    if cand.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    heights = mwi[cand]
+
+    # Initial levels from the first seconds (robust to one artefact).
+    init = heights[cand < min(n, int(4 * fs))]
+    if init.size == 0:
+        init = heights
+    spk = float(np.median(init[init >= 0.3 * init.max()]))
+    npk = min(float(np.median(heights)), 0.25 * spk)
+
+    beats: list[int] = []
+    beat_heights: list[float] = []
+    rr_hist: list[int] = []
+    last_idx = -1  # index into cand of the last accepted beat
+
+    def thr() -> float:
+        return npk + 0.25 * (spk - npk)
+
+    i = 0
+    while i < cand.size:
+        c, h = int(cand[i]), float(heights[i])
+        # Search-back: a long gap since the last beat -> take the best skipped bump.
+        if beats:
+            # Without RR history yet (e.g. an artefact set the first levels) assume 1 s.
+            rr_avg = float(np.mean(rr_hist[-8:])) if rr_hist else fs
+            if c - beats[-1] > 1.66 * rr_avg:
+                lo, hi = last_idx + 1, i
+                best, best_h = -1, 0.5 * thr()
+                for j in range(lo, hi):
+                    cj = int(cand[j])
+                    if cj - beats[-1] < refractory or c - cj < refractory:
+                        continue
+                    if heights[j] > best_h:
+                        best, best_h = j, float(heights[j])
+                if best >= 0:
+                    cb = int(cand[best])
+                    rr_hist.append(cb - beats[-1])
+                    beats.append(cb)
+                    beat_heights.append(best_h)
+                    spk = 0.25 * min(best_h, 2 * spk) + 0.75 * spk
+                    last_idx = best
+                    continue  # re-examine candidate i against the new last beat
+        if h > thr() and (not beats or c - beats[-1] >= refractory):
+            is_t = False
+            if beats and c - beats[-1] < T_WAVE_WINDOW_S * fs:
+                if slope_peak[c] < 0.5 * slope_peak[beats[-1]]:
+                    is_t = True
+            if is_t:
+                npk = 0.125 * h + 0.875 * npk
+            else:
+                if beats:
+                    rr_hist.append(c - beats[-1])
+                beats.append(c)
+                beat_heights.append(h)
+                spk = 0.125 * min(h, 2 * spk) + 0.875 * spk
+                last_idx = i
+        elif h > thr() and beats and c - beats[-1] < refractory and h > beat_heights[-1]:
+            # Two bumps inside the refractory period: keep the larger one.
+            beats[-1] = c
+            beat_heights[-1] = h
+            if len(beats) > 1:
+                rr_hist[-1] = c - beats[-2]
+            last_idx = i
+        else:
+            npk = 0.125 * h + 0.875 * npk
+        i += 1
+
+    peaks = np.asarray(beats, dtype=np.int64)
+    # Place each detection on the energy maximum (the steepest part of the QRS).
+    half = int(0.06 * fs)
+    sm = uniform_filter1d(energy, max(1, int(0.01 * fs)), mode="nearest")
+    out = np.empty_like(peaks)
+    for k, p in enumerate(peaks):
+        a, b = max(0, p - half), min(n, p + half + 1)
+        out[k] = a + int(np.argmax(sm[a:b]))
+    out = np.unique(out)
+    if out.size > 1:
+        keep = np.concatenate(([True], np.diff(out) >= refractory))
+        out = out[keep]
+    return out
+
+
+def refine_to_extremum(x_ref: np.ndarray, peaks: np.ndarray, fs: float, polarity: float) -> np.ndarray:
+    """Move each fiducial to the extremum of the reference lead (dominant polarity) within 40 ms."""
+    half = int(0.04 * fs)
+    n = x_ref.size
+    out = np.empty_like(peaks)
+    for k, p in enumerate(peaks):
+        a, b = max(0, p - half), min(n, p + half + 1)
+        seg = x_ref[a:b] * polarity
+        out[k] = a + int(np.argmax(seg))
+    return out
