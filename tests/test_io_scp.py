@@ -35,7 +35,7 @@ def test_example_reads_with_default_huffman_and_second_differences(example):
     assert ecg.source_format == "scp-ecg"
     assert ecg.sampling_rate_hz == 500.0
     assert ecg.n_samples == 5000
-    assert ecg.lead_names == ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6", "III", "aVR", "aVL", "aVF")
+    assert ecg.lead_names == ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
     # All values are multiples of the 2.5 uV amplitude unit and plausible ECG amplitudes.
     steps = ecg.signals_mv / 0.0025
     assert np.abs(steps - np.round(steps)).max() < 1e-3

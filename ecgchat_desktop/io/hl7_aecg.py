@@ -24,6 +24,7 @@ from ecgchat_desktop.ecg import (
     normalise_sex,
 )
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError
+from ecgchat_desktop.io.lead_order import standard_order
 from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
 
 FORMAT = "hl7-aecg"
@@ -181,8 +182,9 @@ def _read_series(path: Path, series: ET.Element, what: str) -> _SeriesData | Non
     n = min(lengths)
     if len(lengths) > 1:
         note = f"{what}: leads have different lengths {sorted(lengths)}; cut to the shortest ({n})"
-    signals = np.vstack([c[:n] for c in columns]).astype(np.float32)
-    return _SeriesData(signals, rate_hz, tuple(leads), note)
+    order = standard_order(leads)
+    signals = np.vstack([columns[i][:n] for i in order]).astype(np.float32)
+    return _SeriesData(signals, rate_hz, tuple(leads[i] for i in order), note)
 
 
 def _annotation_value(annotation: ET.Element) -> tuple[float | None, str | None, str | None, str | None]:

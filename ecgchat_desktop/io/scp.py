@@ -27,6 +27,7 @@ from ecgchat_desktop.io.errors import (
     ImplausibleContentError,
     UnsupportedFormatError,
 )
+from ecgchat_desktop.io.lead_order import standard_order
 
 FORMAT = "scp-ecg"
 
@@ -607,15 +608,20 @@ def read(path: Path) -> Ecg:
     for i, (start, samples) in enumerate(zip(definition.starts, leads)):
         signals[i, start - first:start - first + samples.size] = samples * (avm_nv * 1e-6)
 
+    order = standard_order(definition.names)
+    names = tuple(definition.names[i] for i in order)
+    if median is not None:
+        median = MedianBeats(signals_mv=median.signals_mv[order], sampling_rate_hz=median.sampling_rate_hz,
+                             lead_names=names)
     patient, acquired_at, device = _patient_and_device(path, sections.get(1))
     statements = _statements(path, sections.get(8), coded=False)
     for text in _statements(path, sections.get(11), coded=True):
         if text not in statements:
             statements.append(text)
     return Ecg(
-        signals_mv=signals.astype(np.float32),
+        signals_mv=signals[order].astype(np.float32),
         sampling_rate_hz=rate_hz,
-        lead_names=tuple(definition.names),
+        lead_names=names,
         source_format=FORMAT,
         source_path=str(path),
         patient=patient,
