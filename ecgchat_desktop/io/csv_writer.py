@@ -1,7 +1,7 @@
 """CSV: a time column (seconds) and one column per lead in millivolts, with a header row.
 
     time_s,I,II,III,...
-    0.000000,-0.115000,-0.050000,...
+    0.000000000,-0.115000,-0.050000,...
 
 The sampling rate is derivable from the time column; missing samples are empty
 cells. Patient data is not written (a CSV has no place for it and travels easily).
@@ -32,7 +32,7 @@ def write(ecg, path: str | Path) -> Path:
         with open(staged, "w", encoding="utf-8", newline="") as fh:
             fh.write(header.getvalue())
             body = io.StringIO()
-            np.savetxt(body, table, fmt="%.6f", delimiter=",")
+            np.savetxt(body, table, fmt=["%.9f"] + ["%.6f"] * ecg.n_leads, delimiter=",")
             # NaN (a sample the device did not record) becomes an empty cell
             fh.write(body.getvalue().replace("nan", ""))
         commit(staged, path, path)

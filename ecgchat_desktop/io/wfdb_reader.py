@@ -232,6 +232,10 @@ def _check_signal_fields(hea: Path, rec) -> None:
     for i, gain in enumerate(rec.adc_gain):
         if gain is None or not math.isfinite(float(gain)):
             raise CorruptFileError(hea, f"signal {i + 1}: gain {gain!r} is not a number")
+    for i, unit in enumerate(rec.units):
+        if unit is not None and any(ch in str(unit) for ch in "/()"):
+            # wfdb falls back to this when the gain field does not parse ("nan/mV")
+            raise CorruptFileError(hea, f"signal {i + 1}: malformed gain/units field {unit!r}")
     spf = rec.samps_per_frame or [1] * n
     if any(int(s or 1) <= 0 or int(s or 1) > 100_000 for s in spf):
         raise ImplausibleContentError(hea, f"implausible samples per frame {spf}")

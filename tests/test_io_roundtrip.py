@@ -1,0 +1,116 @@
+"""read_ecg(write(x)) gives x back within one quantisation step, for every writer and several sources."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import numpy as np
+import pydicom
+import pytest
+
+from ecgchat_desktop.ecg import DeviceMeasurements, Ecg, MedianBeats, Patient
+from ecgchat_desktop.io import read_ecg, write_ecg
+from ecgchat_desktop.settings import SAMPLES_DIR
+
+SOURCES = {
+    "ptbxl": SAMPLES_DIR / "ptbxl-00008" / "00008_hr.hea",
+    "dicom": SAMPLES_DIR / "dicom" / "ecgtoolkit-example.dcm",
+}
+# written quantum: 1 uV in WFDB and DICOM (signals within +-32 mV), 1 nV printed in CSV
+STEP_MV = {".hea": 0.001, ".dcm": 0.001, ".csv": 0.000001}
+
+
+def _assert_same(a: Ecg, b: Ecg, step: float, metadata: bool) -> None:
+    assert b.lead_names == a.lead_names
+    assert b.sampling_rate_hz == pytest.approx(a.sampling_rate_hz, rel=1e-9)
+    assert b.n_samples == a.n_samples
+    assert np.array_equal(np.isnan(a.signals_mv), np.isnan(b.signals_mv))
+    ok = ~np.isnan(a.signals_mv)
+    assert np.max(np.abs(a.signals_mv[ok] - b.signals_mv[ok])) <= step / 2 + 1e-6
+    if metadata:
+        info_a, info_b = a.info_dict(), b.info_dict()
+        info_a.pop("format"), info_b.pop("format")
+        assert info_a == info_b
+        assert b.patient == a.patient
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("ext", [".hea", ".dcm", ".csv"])
+def test_round_trip(tmp_path, source, ext):
+    original = read_ecg(SOURCES[source])
+    out = write_ecg(original, tmp_path / f"rt{ext}")
+    back = read_ecg(out)
+    _assert_same(original, back, STEP_MV[ext], metadata=ext != ".csv")
+    # nothing but the written files remains in the folder (no temporary leftovers)
+    expected = {f"rt{ext}"} | ({"rt.dat"} if ext == ".hea" else set())
+    assert set(os.listdir(tmp_path)) == expected
+
+
+def _synthetic() -> Ecg:
+    rng = np.random.default_rng(7)
+    signals = np.cumsum(rng.normal(0, 0.02, (12, 4000)), axis=1).astype(np.float32)
+    signals[3, 100:110] = np.nan
+    signals[0, 0] = 40.0  # beyond int16 at 1 uV: a coarser step for this lead
+    medians = rng.normal(0, 0.3, (12, 400)).astype(np.float32)
+    return Ecg(
+        signals_mv=signals, sampling_rate_hz=400.0,
+        lead_names=("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"),
+        patient=Patient(id="P-1", name="Doe, Jane", sex="F", birth_date=date(1960, 2, 29), age_years=64.0),
+        acquired_at=datetime(2024, 3, 1, 8, 15, 30, 250000), device="Cart 9000",
+        device_measurements=DeviceMeasurements(hr_bpm=72, rr_ms=833, p_ms=100, pr_ms=160, qrs_ms=92, qt_ms=380,
+                                               qtc_ms=416, p_axis_deg=50, qrs_axis_deg=-30, t_axis_deg=40),
+        device_statements=("Sinus rhythm", "Left axis deviation"),
+        median_beats=MedianBeats(signals_mv=medians, sampling_rate_hz=400.0,
+                                 lead_names=("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")),
+        file_diagnoses=("Left axis deviation",),
+    )
+
+
+@pytest.mark.parametrize("ext", [".hea", ".dcm"])
+def test_round_trip_everything_carried(tmp_path, ext):
+    ecg = _synthetic()
+    back = read_ecg(write_ecg(ecg, tmp_path / f"full{ext}"))
+    assert back.device_measurements == ecg.device_measurements
+    assert back.device_statements == ecg.device_statements
+    assert back.patient == ecg.patient and back.acquired_at == ecg.acquired_at and back.device == ecg.device
+    ok = ~np.isnan(ecg.signals_mv)
+    # lead I holds 40 mV: its step is 40/32767 mV; the other leads keep 1 uV
+    err = np.abs(np.nan_to_num(back.signals_mv) - np.nan_to_num(ecg.signals_mv))
+    assert err[0].max() <= 40.0 / 32767 and err[1:][ok[1:]].max() <= 0.0005 + 1e-6
+    assert np.array_equal(np.isnan(back.signals_mv), ~ok)
+    if ext == ".dcm":
+        assert back.median_beats is not None
+        assert np.max(np.abs(back.median_beats.signals_mv - ecg.median_beats.signals_mv)) <= 0.0005 + 1e-6
+    else:
+        assert back.file_diagnoses == ecg.file_diagnoses
+
+
+def test_dicom_written_is_valid_waveform(tmp_path):
+    out = write_ecg(read_ecg(SOURCES["ptbxl"]), tmp_path / "x.dcm")
+    ds = pydicom.dcmread(out)
+    assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.9.1.1"  # 12-Lead ECG Waveform Storage
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    group = ds.WaveformSequence[0]
+    assert group.MultiplexGroupLabel == "RHYTHM" and group.WaveformSampleInterpretation == "SS"
+    codes = [ch.ChannelSourceSequence[0].CodeValue for ch in group.ChannelDefinitionSequence]
+    assert codes == ["2:1", "2:2", "2:61", "2:62", "2:63", "2:64", "2:3", "2:4", "2:5", "2:6", "2:7", "2:8"]
+    # pydicom's own decoding agrees with ours
+    ours = read_ecg(out).signals_mv
+    theirs = ds.waveform_array(0).T * 1e-3
+    assert np.allclose(ours, theirs, atol=1e-6)
+
+
+def test_long_record_goes_to_general_ecg(tmp_path, data_dir):
+    ecg = read_ecg(data_dir / "wfdb-formats" / "s0010_re.hea")  # 15 leads, 38.4 s at 1 kHz
+    out = write_ecg(ecg, tmp_path / "ptb.dcm")
+    assert pydicom.dcmread(out).SOPClassUID == "1.2.840.10008.5.1.4.1.1.9.1.2"
+    _assert_same(ecg, read_ecg(out), 0.001, metadata=True)
+
+
+def test_overwrite_is_atomic(tmp_path):
+    target = tmp_path / "x.csv"
+    target.write_text("old content")
+    write_ecg(read_ecg(SOURCES["ptbxl"]), target)
+    assert target.read_text().startswith("time_s,")
+    assert os.listdir(tmp_path) == ["x.csv"]
