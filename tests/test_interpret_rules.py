@@ -130,12 +130,21 @@ def test_atrial_flutter_by_atrial_rate(rate, fires):
 
 def test_paced_rhythm():
     m = normal(70.0)
-    m = replace(m, n_paced=3, pacing_spikes=list(m.r_peaks[:3]))
+    before = [r - 15 for r in m.r_peaks]  # 30 ms before each R peak
+    m = replace(m, n_paced=3, pacing_spikes=before[:3])
     assert "PACE" in codes(m)  # 3 of 11 beats ≥ 25 %
-    assert "PACE" not in codes(replace(m, n_paced=1, pacing_spikes=m.r_peaks[:2]))
-    full = replace(m, n_paced=m.n_beats, pacing_spikes=list(m.r_peaks), qrs_ms=160.0)
+    assert "PACE" not in codes(replace(m, pacing_spikes=before[:2]))
+    full = replace(m, n_paced=m.n_beats, pacing_spikes=before, qrs_ms=160.0)
     c = codes(full)
     assert "PACE" in c and not c & {"CLBBB", "IVCD", "WCT", "STEMI_ANT"}
+
+
+def test_spikes_at_the_r_apex_are_not_pacing():
+    m = normal(70.0)
+    m = replace(m, n_paced=m.n_beats, pacing_spikes=[r - 3 for r in m.r_peaks])  # 6 ms: the apex itself
+    assert "PACE" not in codes(m)
+    # without a spike list the engine's beat classes decide
+    assert "PACE" in codes(replace(m, pacing_spikes=[]))
 
 
 def test_ectopic_beats():

@@ -27,6 +27,10 @@ AF_IRREGULARITY_AT_LEAST = 0.08
 SARRH_RANGE_AT_LEAST_MS = 220.0     # longest minus shortest sinus RR (PTB-XL folds 1–8)
 FLUTTER_ATRIAL_RATE_BPM = (220.0, 360.0)
 PACED_FRACTION_AT_LEAST = 0.25
+# A paced beat has a stimulus before its R peak: ventricular spikes precede it by the QRS upstroke
+# (≥ 20 ms), atrial ones by the AV delay. Spikes within 20 ms of the R apex are taken as
+# the apex itself, not a stimulus.
+SPIKE_BEFORE_R_MS = (20.0, 350.0)
 # An ectopic beat counts when its preceding RR is this fraction of the median RR: early enough
 # to be premature, not so early that it is more likely a double detection (e.g. a tall T).
 ECTOPIC_RR_RATIO = (0.4, 0.8)
@@ -67,6 +71,22 @@ def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tupl
     return n, f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
 
 
+def _paced_beats(ctx: RuleContext) -> tuple[int, str]:
+    """(beats preceded by a pacing stimulus, how counted)."""
+    m = ctx.m
+    spikes = np.asarray(m.pacing_spikes or [], dtype=float)
+    fs = m.sampling_rate_hz
+    if spikes.size == 0 or not fs or not m.r_peaks:
+        return (m.n_paced or 0), "beats classified paced"
+    lo, hi = (v * fs / 1000.0 for v in SPIKE_BEFORE_R_MS)
+    n = 0
+    for r in m.r_peaks:
+        lead = r - spikes
+        if np.any((lead >= lo) & (lead <= hi)):
+            n += 1
+    return n, f"beats with a pacing spike {SPIKE_BEFORE_R_MS[0]:.0f}–{SPIKE_BEFORE_R_MS[1]:.0f} ms before the R peak"
+
+
 def _rate_phrase(hr: float | None) -> str:
     return "rate not measured" if hr is None else f"ventricular rate {hr:.0f} bpm"
 
@@ -81,12 +101,11 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     pf = m.p_wave_fraction
 
     # --- paced rhythm ------------------------------------------------------------
-    n_paced = max(m.n_paced or 0, len(m.pacing_spikes or []))
+    n_paced, how = _paced_beats(ctx)
     paced = n_beats > 0 and n_paced >= 2 and n_paced / n_beats >= PACED_FRACTION_AT_LEAST
     if paced:
         out.append(make_statement("PACE", [
-            f"pacing spikes/paced beats {n_paced} of {n_beats} beats "
-            f"(≥ {PACED_FRACTION_AT_LEAST:.0%})", _rate_phrase(hr)]))
+            f"{how}: {n_paced} of {n_beats} beats (≥ {PACED_FRACTION_AT_LEAST:.0%})", _rate_phrase(hr)]))
 
     # --- atrial fibrillation / flutter ---------------------------------------------
     af = False
