@@ -95,3 +95,26 @@ def fiducials_of(findings) -> dict[str, list[int]]:
     if not out["r"]:
         out["r"] = [b.r_peak for b in m.beats]
     return out
+
+
+def segment_summary(findings, fs: float, t0_s: float, t1_s: float, interval_ms: float) -> str:
+    """A question about a caliper span, carrying the analysis' own beat data for that span
+    (classes, RR intervals as measured by the analysis). Nothing is computed from the signal."""
+    lines = [f"About the segment {t0_s:.2f}–{t1_s:.2f} s of this recording "
+             f"(caliper interval {interval_ms:.0f} ms):"]
+    if findings is None:
+        lines.append("(no analysis available for this recording)")
+    else:
+        m = findings.measurements
+        s0, s1 = t0_s * fs, t1_s * fs
+        beats = [b for b in m.beats if s0 <= b.r_peak <= s1]
+        if beats:
+            lines.append(f"The analysis found {len(beats)} beat(s) in it:")
+            for b in beats[:20]:
+                rr = f", RR before {b.rr_prev_ms:.0f} ms" if b.rr_prev_ms else ""
+                prem = ", premature" if b.premature else ""
+                lines.append(f"- R at {b.r_peak / fs:.2f} s: {b.beat_class.replace('_', ' ')}{prem}{rr}")
+        else:
+            lines.append("The analysis found no beat in it.")
+    lines.append("What does this segment show?")
+    return "\n".join(lines)

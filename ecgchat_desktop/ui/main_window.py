@@ -33,7 +33,15 @@ from ecgchat_desktop.ui.display_filter import (
     DisplayFilter,
     apply_display_filter,
 )
-from ecgchat_desktop.ui.document import OpenDocument, analyse_and_store, fiducials_of, load_from_store, read_for_display
+from ecgchat_desktop.ui.calipers import CaliperSet, TimeCaliper
+from ecgchat_desktop.ui.document import (
+    OpenDocument,
+    analyse_and_store,
+    fiducials_of,
+    load_from_store,
+    read_for_display,
+    segment_summary,
+)
 from ecgchat_desktop.ui.ecg_view import EcgPaperView
 from ecgchat_desktop.ui.findings_panel import FindingsPanel
 from ecgchat_desktop.ui.preferences import Preferences
@@ -55,6 +63,7 @@ class MainWindow(QMainWindow):
     openFailed = Signal(str)            # the message shown to the user
     storeReady = Signal(object)
     confirmed = Signal(int)             # confirmation id
+    segmentQuestion = Signal(str)       # "ask about this segment" text, for the chat
 
     def __init__(self, prefs: Preferences | None = None, open_store_in_background: bool = True):
         super().__init__()
@@ -100,6 +109,8 @@ class MainWindow(QMainWindow):
         self.time_scroll.valueChanged.connect(self._on_time_scroll)
         v.addWidget(self.time_scroll)
         self.view.rangeChangedMm.connect(self._sync_time_scroll)
+        self.calipers = CaliperSet(self.view)
+        self.calipers.changed.connect(self._update_caliper_readout)
         self.tabs.addTab(tracing, "Tracing")
         self.median_view = EcgPaperView(theme=self.theme)
         median_page = QWidget()
@@ -146,6 +157,16 @@ class MainWindow(QMainWindow):
         self.act_confirm = act("Confirm statements", lambda: self.findings_panel.request_confirm(), "Ctrl+Return")
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
+        self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
+                                    tip="Add a time caliper: interval in ms and rate per minute (T)")
+        self.act_amp_caliper = act("Amplitude caliper", lambda: self.calipers.add_amplitude(), "A",
+                                   tip="Add an amplitude caliper: mV and mm (A)")
+        self.act_march = act("March out", self._toggle_march, "W", checkable=True,
+                             tip="Repeat the active time caliper across the strip (W)")
+        self.act_remove_caliper = act("Remove caliper", lambda: self.calipers.remove_active(), QKeySequence.Delete)
+        self.act_clear_calipers = act("Clear calipers", lambda: self.calipers.clear(), "Shift+Del")
+        self.act_ask_segment = act("Ask about this segment", self.ask_about_segment, "Ctrl+Shift+A",
+                                   tip="Send the time caliper's span, with the analysis of the beats in it, to the chat")
         self.layout_actions = QActionGroup(self)
         for i, name in enumerate(pl.LAYOUTS):
             a = QAction(pl.LAYOUT_TITLES[name], self, checkable=True)
@@ -198,6 +219,16 @@ class MainWindow(QMainWindow):
             tb.addWidget(w)
         tb.addSeparator()
         tb.addAction(self.act_fiducials)
+        tb2 = QToolBar("Calipers")
+        tb2.setObjectName("caliperToolbar")
+        self.addToolBar(tb2)
+        for a in (self.act_time_caliper, self.act_amp_caliper, self.act_march, self.act_ask_segment):
+            tb2.addAction(a)
+        self.caliper_readout = QLabel("")
+        self.caliper_readout.setObjectName("caliperReadout")
+        self.caliper_readout.setMinimumWidth(160)
+        tb2.addWidget(self.caliper_readout)
+        self.caliper_toolbar = tb2
         self.view_toolbar = tb
 
     def _build_menus(self) -> None:
@@ -220,6 +251,10 @@ class MainWindow(QMainWindow):
         m_view.addAction(self.act_dark)
         self.view_menu = m_view
         self.tools_menu = mb.addMenu("&Tools")
+        for a in (self.act_time_caliper, self.act_amp_caliper, self.act_march, self.act_remove_caliper,
+                  self.act_clear_calipers, self.act_ask_segment):
+            self.tools_menu.addAction(a)
+        self.tools_menu.addSeparator()
         self.tools_menu.addAction(self.act_confirm)
         self.help_menu = mb.addMenu("&Help")
         self.help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
@@ -562,8 +597,12 @@ class MainWindow(QMainWindow):
                               self.speed_mm_s(), self.gain_mm_mv(), self.half_chest.isChecked(),
                               page_start_s=page_start, single_lead=self.lead_combo.currentText() or None)
         self._page_start_s = lay.page_start_s
+        if fit:
+            self.calipers.detach_all()
         self.view.show_layout(doc.display_mv, ecg.sampling_rate_hz, lay, self.footer_text(lay),
                               keep_range=not fit, initial_seconds=self._initial_seconds_for(lay))
+        if not fit:
+            self.calipers.reattach()
         self._update_fiducials()
         self._setup_time_scroll(lay)
 
@@ -656,6 +695,35 @@ class MainWindow(QMainWindow):
         w_mm = vb.width() / px_per_mm
         h_mm = vb.height() / px_per_mm
         vb.setRange(xRange=(x0, x0 + w_mm), yRange=(y1 - h_mm, y1), padding=0)
+
+    # ================================================================ calipers
+    def _update_caliper_readout(self) -> None:
+        c = self.calipers.active
+        self.caliper_readout.setText(c.text() if c is not None else "")
+        self.act_march.blockSignals(True)
+        self.act_march.setChecked(isinstance(c, TimeCaliper) and c.marching)
+        self.act_march.blockSignals(False)
+
+    def _toggle_march(self) -> None:
+        cal = self.calipers.active_time()
+        if cal is None:
+            cal = self.calipers.add_time()
+        cal.set_marching(self.act_march.isChecked())
+
+    def segment_question(self) -> str | None:
+        """The text "ask about this segment" sends: the span and the analysis of its beats."""
+        cal = self.calipers.active_time()
+        if cal is None or self.doc is None:
+            return None
+        t0, t1 = cal.times_s()
+        return segment_summary(self.doc.findings, self.doc.ecg.sampling_rate_hz, t0, t1, cal.interval_ms())
+
+    def ask_about_segment(self) -> None:
+        text = self.segment_question()
+        if text is None:
+            self.statusBar().showMessage("Place a time caliper (T) over the segment first.", 8000)
+            return
+        self.segmentQuestion.emit(text)
 
     # ================================================================ confirmation
     def confirm_statements(self, statements: list) -> None:

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LAYOUTS: tuple[str, ...] = ("3x4+1", "3x4+3", "6x2", "12x1", "single")
+from ecgchat_desktop.report import paper as report_paper
+
+# The physics of the paper (speeds, gains, pulse, which leads are chest leads, default rhythm
+# strips) come from `report.paper`, shared with the printed report. What the screen adds: a
+# single-lead layout, whole-recording strips for long recordings, a page offset, and rows of
+# fixed true height (the print squeezes rows to fit its sheet; the screen scrolls instead).
+LAYOUTS: tuple[str, ...] = (*report_paper.LAYOUTS, "single")
 LAYOUT_TITLES: dict[str, str] = {
     "3x4+1": "3×4 + 1 rhythm",
     "3x4+3": "3×4 + 3 rhythm",
@@ -19,20 +25,20 @@ LAYOUT_TITLES: dict[str, str] = {
     "12x1": "12×1",
     "single": "Single lead",
 }
-SPEEDS_MM_S: tuple[float, ...] = (25.0, 50.0)
-GAINS_MM_MV: tuple[float, ...] = (5.0, 10.0, 20.0)
+SPEEDS_MM_S: tuple[float, ...] = report_paper.SPEEDS_MM_S
+GAINS_MM_MV: tuple[float, ...] = report_paper.GAINS_MM_MV
 
-CHEST_LEADS = ("V1", "V2", "V3", "V4", "V5", "V6")
+CHEST_LEADS = report_paper.CHEST_LEAD_NAMES
 _COLUMNS_3X4 = (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6"))
 _COLUMNS_6X2 = (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6"))
 
-# A standard page shows 10 s; the calibration pulse sits in a left margin.
-PAGE_SECONDS = 10.0
+# A standard page shows 10 s (250 mm at 25 mm/s); the calibration pulse sits in a left margin.
+PAGE_SECONDS = report_paper.TRACE_WIDTH_MM_DEFAULT / 25.0
 LEFT_MARGIN_MM = 10.0
 RIGHT_MARGIN_MM = 5.0
 TOP_MARGIN_MM = 5.0
 FOOTER_MM = 10.0
-CAL_PULSE_S = 0.2  # 200 ms wide 1 mV pulse (5 mm at 25 mm/s)
+CAL_PULSE_S = report_paper.CALIBRATION_PULSE_S
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,8 @@ def build_layout(
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
-    chest_gain = gain_mm_mv / 2.0 if chest_half_gain else gain_mm_mv
+    paper = report_paper.PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
+    chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
     duration_s = n_samples / fs
     has_12 = all(n in index for c in _COLUMNS_3X4 for n in c)
@@ -107,8 +114,7 @@ def build_layout(
     if layout in ("3x4+1", "3x4+3", "6x2") and not has_12:
         layout = "12x1"
 
-    def gain_of(lead: str) -> float:
-        return chest_gain if lead in CHEST_LEADS else gain_mm_mv
+    gain_of = paper.gain_for
 
     panels: list[Panel] = []
     baselines: list[float] = []
@@ -132,9 +138,9 @@ def build_layout(
                 panels.append(Panel(lead, index[lead], s0, s0 + col_n, LEFT_MARGIN_MM + c * col_w_mm,
                                     baseline_for(r), gain_of(lead), r))
         if layout == "3x4+1":
-            strips = tuple(rhythm_leads or ("II",))[:1]
+            strips = tuple(rhythm_leads or report_paper.DEFAULT_RHYTHM_LEADS["3x4+1"])[:1]
         elif layout == "3x4+3":
-            strips = tuple(rhythm_leads or ("V1", "II", "V5"))[:3]
+            strips = tuple(rhythm_leads or report_paper.DEFAULT_RHYTHM_LEADS["3x4+3"])[:3]
         else:
             strips = ()
         for k, lead in enumerate(strips):
