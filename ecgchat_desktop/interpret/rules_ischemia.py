@@ -14,7 +14,7 @@ from ecgchat_desktop.interpret.vocabulary import make_statement
 TERRITORY_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
     "INF": (("II", "aVF"), ("aVF", "III")),
     "ANT": (("V1", "V2"), ("V2", "V3"), ("V3", "V4")),
-    "LAT": (("aVL", "I"), ("V5", "V6"), ("V4", "V5")),
+    "LAT": (("aVL", "I"), ("V5", "V6")),
 }
 TERRITORY_NAMES = {"INF": "inferior", "ANT": "anterior/septal", "LAT": "lateral"}
 
