@@ -51,7 +51,7 @@ def test_example_metadata_and_measurements(example):
     assert ecg.patient.sex == "M"
     assert ecg.patient.birth_date == date(1953, 5, 8)
     assert ecg.acquired_at == datetime(2002, 11, 22, 9, 10, 0)
-    assert "ELI250" in ecg.device
+    assert ecg.device == "ELI250"  # the converter's own name is not taken for the manufacturer
     m = ecg.device_measurements
     assert (m.pr_ms, m.qrs_ms, m.qt_ms, m.qtc_ms) == (148, 120, 420, 443)
     assert (m.p_axis_deg, m.qrs_axis_deg, m.t_axis_deg) == (44, -61, 86)
@@ -172,3 +172,11 @@ def test_mutated_huffman_data_never_crash(tmp_path, example):
         except (CorruptFileError, ImplausibleContentError):
             continue
         assert ecg.signals_mv.shape == (12, 5000)
+
+
+def test_bimodal_compression_is_refused_clearly(tmp_path, example):
+    """Decimated (bimodal) rhythm data are not reconstructed: a clear typed error, not a wrong tracing."""
+    path = tmp_path / "bimodal.scp"
+    path.write_bytes(patch_section(example.read_bytes(), 6, 5, bytes([1])))
+    with pytest.raises(UnsupportedFormatError, match="bimodal"):
+        read_ecg(path)

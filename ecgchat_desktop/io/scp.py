@@ -482,8 +482,10 @@ def _device(raw: bytes | None) -> str | None:
     revision_length = raw[strings_at]
     rest = raw[strings_at + 1 + revision_length:]
     fields = [part.decode("latin-1").strip() for part in rest.split(b"\x00")]
-    serial, software, _scp_software, manufacturer = (fields + [None] * 4)[:4]
-    maker = manufacturer if manufacturer and manufacturer.lower() != "unknown" else _MANUFACTURERS.get(manufacturer_code)
+    serial, software, scp_software, manufacturer = (fields + [None] * 4)[:4]
+    # Converters write their own name as 'manufacturer': that is not the acquiring device.
+    usable = manufacturer and manufacturer.lower() != "unknown" and manufacturer != scp_software
+    maker = manufacturer if usable else _MANUFACTURERS.get(manufacturer_code)
     parts = [p for p in (maker, model) if p]
     text = " ".join(parts)
     if software and software.lower() != "unknown":
