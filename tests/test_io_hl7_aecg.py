@@ -184,7 +184,12 @@ def test_hostile_xml_is_refused(tmp_path):
     depth = 200_000
     deep.write_text('<AnnotatedECG xmlns="urn:hl7-org:v3">' + "<component>" * depth + "</component>" * depth
                     + "</AnnotatedECG>")
-    expect_typed_error(hl7_aecg, deep)
+    error = expect_typed_error(hl7_aecg, deep)
+    assert "nested" in str(error)
+    flat = tmp_path / "flat.xml"
+    flat.write_text('<AnnotatedECG xmlns="urn:hl7-org:v3">' + "<c/>" * 600_000 + "</AnnotatedECG>")
+    error = expect_typed_error(hl7_aecg, flat)
+    assert "elements" in str(error)
 
 
 def test_sniff_needs_the_hl7_root_not_the_extension(tmp_path):

@@ -8,6 +8,7 @@ failure becomes a typed `EcgReadError` naming the file.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -19,7 +20,10 @@ from ecgchat_desktop.io.errors import CorruptFileError, EcgReadError, Implausibl
 
 # The largest real ECG XML we know of (24 h Holter as HL7 aECG text digits) is a few
 # hundred MB; resting ECGs are well below 10 MB.
-MAX_XML_BYTES = 512 * 1024 * 1024
+MAX_XML_BYTES = 256 * 1024 * 1024
+# Real ECG XML nests about 20 levels deep and holds a few thousand elements.
+MAX_XML_DEPTH = 256
+MAX_XML_ELEMENTS = 500_000
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PI = re.compile(r"<\?.*?\?>", re.S)
@@ -77,7 +81,7 @@ def parse_xml(path: Path, fmt: str) -> ET.Element:
     except OSError as exc:
         raise EcgReadError(path, f"cannot be read ({exc.strerror or exc})") from None
     try:
-        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return _parse_bounded(path, fmt, data)
     except defusedxml.DefusedXmlException as exc:
         raise CorruptFileError(
             path, f"{fmt} XML declares entities or external references, refused for safety ({type(exc).__name__})"
@@ -90,6 +94,31 @@ def parse_xml(path: Path, fmt: str) -> ET.Element:
         raise CorruptFileError(path, f"{fmt} XML is nested too deeply") from None
     except MemoryError:
         raise ImplausibleContentError(path, f"{fmt} XML is too large to parse") from None
+
+
+def _parse_bounded(path: Path, fmt: str, data: bytes) -> ET.Element:
+    """Parse with limits on nesting depth and element count, checked while parsing.
+
+    A small file of millions of nested or empty elements would otherwise build a tree
+    many times its size in memory before any reader could refuse it.
+    """
+    depth = count = 0
+    root = None
+    for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=False,
+                                           forbid_entities=True, forbid_external=True):
+        if event == "start":
+            depth += 1
+            count += 1
+            if depth > MAX_XML_DEPTH:
+                raise CorruptFileError(path, f"{fmt} XML is nested more than {MAX_XML_DEPTH} levels deep")
+            if count > MAX_XML_ELEMENTS:
+                raise ImplausibleContentError(path, f"{fmt} XML has more than {MAX_XML_ELEMENTS} elements")
+        else:
+            depth -= 1
+            root = element
+    if root is None:
+        raise CorruptFileError(path, f"{fmt} file has no XML root element")
+    return root
 
 
 def text_of(element: ET.Element | None) -> str | None:
