@@ -26,6 +26,10 @@ def window(qtbot, ecgchat_home):
     with qtbot.waitSignal(win.storeReady, timeout=30_000):
         pass
     yield win
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(120_000)  # no analysis left running into the next test
+    qtbot.wait(10)
     if win.store is not None:
         win.store.close()
 

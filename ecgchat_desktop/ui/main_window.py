@@ -297,6 +297,9 @@ class MainWindow(QMainWindow):
         self._loading_controls = False
         self._sync_layout_actions()
 
+    def _bg(self, fn, *args, on_done=None, on_error=None, **kwargs):
+        return run_in_background(fn, *args, on_done=on_done, on_error=on_error, owner=self, **kwargs)
+
     # ================================================================ busy indicator
     def _begin_busy(self, text: str) -> None:
         self._busy += 1
@@ -322,7 +325,7 @@ class MainWindow(QMainWindow):
             return open_store(url) if url else open_store()
 
         self._begin_busy("Opening the database…")
-        run_in_background(work, on_done=self._on_store_ready, on_error=self._on_store_failed)
+        self._bg(work, on_done=self._on_store_ready, on_error=self._on_store_failed)
 
     def _on_store_ready(self, store) -> None:
         self.store = store
@@ -385,7 +388,7 @@ class MainWindow(QMainWindow):
         gen = self._generation
         flt = self.display_filter()
         self._begin_busy(f"Reading {Path(path).name}…")
-        run_in_background(read_for_display, path, flt,
+        self._bg(read_for_display, path, flt,
                           on_done=lambda doc, g=gen: self._on_read(doc, g),
                           on_error=lambda exc, p=path: self._on_read_failed(p, exc))
 
@@ -415,7 +418,7 @@ class MainWindow(QMainWindow):
         self._set_document(doc)
         self._begin_busy("Analysing…")
         user = self.prefs.user_name()
-        run_in_background(lambda: analyse_and_store(doc, self.wait_store(), user),
+        self._bg(lambda: analyse_and_store(doc, self.wait_store(), user),
                           on_done=lambda d, g=gen: self._on_analysed(d, g),
                           on_error=lambda exc, g=gen: self._on_analysis_crashed(exc, g))
 
@@ -456,7 +459,7 @@ class MainWindow(QMainWindow):
             self.last_error = f"record {record_id}: {exc}"
             self.statusBar().showMessage(f"Could not load record {record_id}: {exc}", 15000)
 
-        run_in_background(load_from_store, self.store, record_id, self.display_filter(),
+        self._bg(load_from_store, self.store, record_id, self.display_filter(),
                           on_done=done, on_error=failed)
 
     # ================================================================ showing
@@ -567,7 +570,7 @@ class MainWindow(QMainWindow):
                 d.display_mv, d.display_filter = arr, f
                 self.redraw(fit=False)
 
-        run_in_background(apply_display_filter, doc.ecg.signals_mv, doc.ecg.sampling_rate_hz, flt,
+        self._bg(apply_display_filter, doc.ecg.signals_mv, doc.ecg.sampling_rate_hz, flt,
                           on_done=done, on_error=lambda e: self._end_busy(f"Filter failed: {e}"))
 
     def _initial_seconds(self) -> float | None:
@@ -751,7 +754,7 @@ class MainWindow(QMainWindow):
                 self.findings_panel.show_findings(d.findings, d.ecg.info_dict(), d.statements, conf)
             self.confirmed.emit(int(cid))
 
-        run_in_background(work, on_done=done, on_error=lambda e: (self._end_busy(), self._notify(f"Confirmation failed: {e}")))
+        self._bg(work, on_done=done, on_error=lambda e: (self._end_busy(), self._notify(f"Confirmation failed: {e}")))
 
     # ================================================================ misc
     def _notify(self, text: str) -> None:

@@ -35,20 +35,40 @@ class BackgroundTask(QRunnable):
         except BaseException as exc:  # delivered to the GUI, never lost in the thread
             exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
             self.finished = True
-            self.signals.failed.emit(exc)
+            self._deliver(self.signals.failed, exc)
         else:
             self.finished = True
-            self.signals.done.emit(result)
+            self._deliver(self.signals.done, result)
+
+    def _deliver(self, signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the application is shutting down: nobody left to tell
+            _live.discard(self)
+
+
+def _guarded(callback: Callable, owner) -> Callable:
+    """Skip the callback when its window was closed and deleted while the work ran."""
+    if owner is None:
+        return callback
+    import shiboken6
+
+    def call(value):
+        if shiboken6.isValid(owner):
+            callback(value)
+    return call
 
 
 def run_in_background(fn: Callable, *args, on_done: Callable | None = None,
                       on_error: Callable | None = None, pool: QThreadPool | None = None,
-                      **kwargs) -> BackgroundTask:
+                      owner=None, **kwargs) -> BackgroundTask:
+    """Run `fn(*args, **kwargs)` in the pool; `on_done(result)` / `on_error(exc)` run in the
+    GUI thread, and not at all once `owner` (a QObject) has been deleted."""
     task = BackgroundTask(fn, args, kwargs)
     if on_done is not None:
-        task.signals.done.connect(on_done)
+        task.signals.done.connect(_guarded(on_done, owner))
     if on_error is not None:
-        task.signals.failed.connect(on_error)
+        task.signals.failed.connect(_guarded(on_error, owner))
     task.signals.done.connect(lambda _r, t=task: _live.discard(t))
     task.signals.failed.connect(lambda _e, t=task: _live.discard(t))
     _live.add(task)
