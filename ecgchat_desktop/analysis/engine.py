@@ -98,7 +98,7 @@ def measure(ecg) -> Measurements:
         spikes_w = keep
         if spikes_w.size:
             xw = pacing.blank_spikes(xw, spikes_w, FS)
-            xc, mains = preprocess.clean(xw, FS)
+            xc, mains = preprocess.clean(xw, FS, mains_hz=mains)
     else:
         spikes_w = np.zeros(0, dtype=np.int64)
     if mains is not None:
@@ -123,13 +123,13 @@ def measure(ecg) -> Measurements:
 
     # 4. QRS detection on the usable leads.
     xu = xc[usable]
-    peaks = qrs_detect.detect(xu, FS)
+    energy = qrs_detect.qrs_energy(xu, FS)
+    peaks = qrs_detect.detect(xu, FS, energy)
     if spikes0.size:
         m.pacing_spikes = [int(s) for s in spikes0]
     if peaks.size == 0:
         notes.append("no QRS complex detected")
         return m
-    energy = qrs_detect.qrs_energy(xu, FS)
     classes = beat_classify.classify(xu, energy, peaks, FS, spikes_w if spikes_w.size else None)
 
     # Dominant beats for the median: dominant class; paced rhythm -> the paced family.
@@ -147,7 +147,7 @@ def measure(ecg) -> Measurements:
     med0, r0, _ = median_beat.build(xc, peaks[dom], FS, usable)
     on0, _ = delineate.qrs_bounds(med0[usable], r0, FS)
     knot_rel = (on0 - r0 - 0.012 * FS) if on0 is not None else -0.08 * FS
-    x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False)
+    x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False, mains_hz=mains)
     xm = x_lp - preprocess.spline_baseline(x_lp, peaks + int(round(knot_rel)), FS)
     med, r_idx, _aligned = median_beat.build(xm, peaks[dom], FS, usable)
     rr_stats = rhythm.rr_statistics(peaks / FS)
@@ -274,7 +274,7 @@ def measure(ecg) -> Measurements:
     m.p_axis_deg = axes.frontal_axis_deg(p_area) if p_area else None
 
     m.median = MedianBeat(
-        signals_mv=[[round(float(v), 4) for v in row] for row in med],
+        signals_mv=np.round(med, 4).tolist(),
         sampling_rate_hz=FS,
         lead_names=names,
         r_index=int(r_idx),

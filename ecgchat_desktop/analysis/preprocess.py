@@ -16,6 +16,7 @@ in time: fiducial points measured on the filtered signal are valid on the origin
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -50,12 +51,15 @@ def to_original_index(idx_working: np.ndarray | float, fs_working: float, fs_ori
     return np.asarray(idx_working, dtype=np.float64) * (fs_original / fs_working)
 
 
-def _padlen(n: int, sos_len: int) -> int:
-    return max(0, min(n - 1, 3 * (2 * sos_len + 1)))
+@lru_cache(maxsize=64)
+def _butter(order: int, cutoff, btype: str, fs: float) -> np.ndarray:
+    """Filter design, cached: designing costs more than filtering a 10-s ECG (do not modify)."""
+    sos = signal.butter(order, cutoff, btype=btype, fs=fs, output="sos")
+    return sos
 
 
 def highpass(x: np.ndarray, fs: float, cutoff_hz: float = BASELINE_HP_HZ, order: int = 2) -> np.ndarray:
-    sos = signal.butter(order, cutoff_hz, btype="highpass", fs=fs, output="sos")
+    sos = _butter(order, float(cutoff_hz), "highpass", float(fs))
     n = x.shape[-1]
     # Long pad so the slow filter settles before the first sample (no start transient).
     pad = min(n - 1, int(fs * 2))
@@ -65,7 +69,7 @@ def highpass(x: np.ndarray, fs: float, cutoff_hz: float = BASELINE_HP_HZ, order:
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
     if cutoff_hz >= 0.45 * fs:
         return np.asarray(x, dtype=np.float64).copy()
-    sos = signal.butter(order, cutoff_hz, btype="lowpass", fs=fs, output="sos")
+    sos = _butter(order, float(cutoff_hz), "lowpass", float(fs))
     n = x.shape[-1]
     if n <= 3 * (2 * len(sos) + 1):
         return np.asarray(x, dtype=np.float64).copy()
@@ -74,7 +78,7 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.nd
 
 def bandpass(x: np.ndarray, fs: float, lo_hz: float, hi_hz: float, order: int = 2) -> np.ndarray:
     hi_hz = min(hi_hz, 0.45 * fs)
-    sos = signal.butter(order, [lo_hz, hi_hz], btype="bandpass", fs=fs, output="sos")
+    sos = _butter(order, (float(lo_hz), float(hi_hz)), "bandpass", float(fs))
     n = x.shape[-1]
     if n <= 3 * (2 * len(sos) + 1):
         return np.asarray(x, dtype=np.float64).copy()
@@ -113,12 +117,19 @@ def notch(x: np.ndarray, fs: float, f0_hz: float, q: float = 30.0) -> np.ndarray
     return signal.filtfilt(b, a, x, axis=-1)
 
 
+_AUTO = object()
+
+
 def clean(x: np.ndarray, fs: float, lowpass_hz: float = MEASURE_LP_HZ,
-          remove_baseline: bool = True) -> tuple[np.ndarray, float | None]:
-    """Baseline removal (optional), mains notch (if present), low-pass. Returns (signal, mains_hz)."""
+          remove_baseline: bool = True, mains_hz=_AUTO) -> tuple[np.ndarray, float | None]:
+    """Baseline removal (optional), mains notch (if present), low-pass. Returns (signal, mains_hz).
+    Pass `mains_hz` (a number or None) when already known, to skip the spectral check."""
     x = np.asarray(x, dtype=np.float64)
     y = highpass(x, fs) if remove_baseline else x - np.median(x, axis=-1, keepdims=True)
-    mains = detect_mains_hz(highpass(x, fs) if not remove_baseline else y, fs)
+    if mains_hz is _AUTO:
+        mains = detect_mains_hz(highpass(x, fs) if not remove_baseline else y, fs)
+    else:
+        mains = mains_hz
     if mains is not None:
         y = notch(y, fs, mains)
         # Harmonic too, where it fits below Nyquist and the low-pass would not remove it.

@@ -3,7 +3,9 @@
 Method (a multi-lead Pan–Tompkins variant):
 1. each usable lead is band-passed 5–25 Hz (zero phase), differentiated and squared;
 2. each lead's energy is scaled by its typical QRS energy (median of 2-s window maxima),
-   so a large lead cannot drown the others, and the leads are averaged (fusion);
+   so a large lead cannot drown the others, and the leads are averaged with local
+   weights (per 4-s block, the ratio of QRS peaks to the level between them), so a
+   lead that is noisy for a while counts less meanwhile (fusion);
 3. a 100 ms moving-window integral gives one bump per QRS;
 4. bumps are accepted with adaptive signal/noise levels (threshold = noise + 0.25 ×
    (signal − noise)), a 200 ms refractory period, a T-wave test (a bump within 360 ms
@@ -42,16 +44,34 @@ def qrs_energy(x: np.ndarray, fs: float) -> np.ndarray:
         else:
             scales[i] = e[i].max()
     scales[scales <= 0] = 1.0
-    return (e / scales[:, None]).mean(axis=0)
+    e = e / scales[:, None]
+    if e.shape[0] == 1:
+        return e[0]
+    # Local lead weights: in 4-s blocks a lead whose energy between QRS complexes (the
+    # block median) is high relative to its peaks is noisy there and counts less.
+    blk = int(4 * fs)
+    nb = max(1, n // blk)
+    w = np.empty((e.shape[0], nb))
+    for b in range(nb):
+        seg = e[:, b * blk: (b + 1) * blk if b < nb - 1 else n]
+        mwi = uniform_filter1d(seg, max(1, int(MWI_S * fs)), axis=1)
+        w[:, b] = np.percentile(mwi, 98, axis=1) / (np.median(mwi, axis=1) + 1e-9)
+    w = np.log1p(w)
+    w = w / (w.sum(axis=0, keepdims=True) + 1e-12)
+    centers = (np.arange(nb) + 0.5) * blk
+    wt = np.stack([np.interp(np.arange(n), centers, w[i]) for i in range(e.shape[0])])
+    return (wt * e).sum(axis=0)
 
 
-def detect(x: np.ndarray, fs: float) -> np.ndarray:
-    """R-peak sample indices (at rate fs) from [leads, samples] of usable leads."""
+def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.ndarray:
+    """R-peak sample indices (at rate fs) from [leads, samples] of usable leads
+    (`energy`: the precomputed `qrs_energy(x, fs)`, if at hand)."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     n = x.shape[1]
     if n < int(0.5 * fs):
         return np.zeros(0, dtype=np.int64)
-    energy = qrs_energy(x, fs)
+    if energy is None:
+        energy = qrs_energy(x, fs)
     mwi = uniform_filter1d(energy, max(1, int(MWI_S * fs)), mode="nearest")
     slope_peak = maximum_filter1d(np.sqrt(energy), max(1, int(0.08 * fs)), mode="nearest")
     refractory = int(REFRACTORY_S * fs)
@@ -84,13 +104,20 @@ def detect(x: np.ndarray, fs: float) -> np.ndarray:
             rr_avg = float(np.mean(rr_hist[-8:])) if rr_hist else fs
             if c - beats[-1] > 1.66 * rr_avg:
                 lo, hi = last_idx + 1, i
-                best, best_h = -1, 0.5 * thr()
+                best, best_h = -1, 0.0
                 for j in range(lo, hi):
                     cj = int(cand[j])
                     if cj - beats[-1] < refractory or c - cj < refractory:
                         continue
                     if heights[j] > best_h:
                         best, best_h = j, float(heights[j])
+                if best >= 0 and best_h < max(0.5 * thr(), 2.0 * npk):
+                    # Nothing reaches half threshold: if the signal level itself dropped
+                    # (the levels were set by an artefact or a larger complex), let the
+                    # signal level decay so that detection can resume.
+                    if best_h > 2.0 * npk and c - beats[-1] > 2.5 * rr_avg:
+                        spk = max(0.5 * spk, 2.0 * best_h)
+                    best = -1
                 if best >= 0:
                     cb = int(cand[best])
                     rr_hist.append(cb - beats[-1])

@@ -56,21 +56,21 @@ def _saturated_fraction(raw: np.ndarray) -> float:
     return float(lengths[lengths >= 3].sum() / raw.size)
 
 
-def noise_ratio(x_clean: np.ndarray, fs: float) -> float:
-    """QRS-band peak-to-peak over the high-frequency noise floor (bigger is cleaner)."""
+def noise_ratios(x_clean: np.ndarray, fs: float) -> np.ndarray:
+    """Per lead: QRS-band peak-to-peak over the high-frequency noise floor (bigger is cleaner)."""
+    x_clean = np.atleast_2d(x_clean)
     win = max(8, int(0.25 * fs))
-    n = x_clean.size // win
+    n = x_clean.shape[1] // win
     if n < 4:
-        return np.inf
+        return np.full(x_clean.shape[0], np.inf)
     qrs_band = preprocess.bandpass(x_clean, fs, 8.0, 30.0)
     hf = x_clean - preprocess.lowpass(x_clean, fs, 35.0)
-    b = qrs_band[: n * win].reshape(n, win)
-    h = hf[: n * win].reshape(n, win)
-    pp = np.percentile(b.max(axis=1) - b.min(axis=1), 80)
+    b = qrs_band[:, : n * win].reshape(x_clean.shape[0], n, win)
+    h = hf[:, : n * win].reshape(x_clean.shape[0], n, win)
+    pp = np.percentile(b.max(axis=2) - b.min(axis=2), 80, axis=1)
     # QRS complexes fill a minority of windows; the 30th percentile is the floor between them.
-    floor = np.percentile(h.std(axis=1), 30) + 1e-6
-    # Baseline jumps/bursts: many windows whose wide-band spread dwarfs the QRS.
-    return float(pp / (4.0 * floor))
+    floor = np.percentile(h.std(axis=2), 30, axis=1) + 1e-6
+    return pp / (4.0 * floor)
 
 
 def assess_all(raw: np.ndarray, x_clean: np.ndarray, fs_raw: float, fs_clean: float) -> list[tuple[str, str | None]]:
@@ -87,14 +87,16 @@ def assess_all(raw: np.ndarray, x_clean: np.ndarray, fs_raw: float, fs_clean: fl
         common = np.mean([s[:size] for s in still], axis=0) > 0.5
     elif size:
         common = still[0][:size]
+    ratios = noise_ratios(x_clean, fs_clean)
     out = []
     for i in range(n_leads):
         own = float(np.mean(still[i][:size] & ~common)) if size else 0.0
-        out.append(_assess_one(raw[i], x_clean[i], fs_clean, own))
+        out.append(_assess_one(raw[i], x_clean[i], fs_clean, own, float(ratios[i])))
     return out
 
 
-def _assess_one(raw: np.ndarray, x_clean: np.ndarray, fs_clean: float, own_flat: float) -> tuple[str, str | None]:
+def _assess_one(raw: np.ndarray, x_clean: np.ndarray, fs_clean: float, own_flat: float,
+                ratio: float) -> tuple[str, str | None]:
     finite = np.isfinite(raw)
     if finite.mean() < 0.5:
         return LEAD_OFF, "mostly missing samples"
@@ -109,7 +111,6 @@ def _assess_one(raw: np.ndarray, x_clean: np.ndarray, fs_clean: float, own_flat:
     sf = _saturated_fraction(r)
     if sf > 0.02:
         return SATURATED, f"{sf:.0%} of samples at the rails"
-    ratio = noise_ratio(x_clean, fs_clean)
     if ratio < 5.0:
         return NOISY, f"QRS/noise ratio {ratio:.1f}"
     return GOOD, None
