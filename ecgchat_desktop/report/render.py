@@ -8,6 +8,7 @@ computed in millimetres and converted with 72/25.4 pt per mm.
 from __future__ import annotations
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -56,6 +57,7 @@ FIDUCIAL_RGB = {"P": (0.10, 0.35, 0.85), "QRS": (0.80, 0.0, 0.0), "T": (0.05, 0.
 MARGIN_TOP_MM = 7.0
 HEADER_BOTTOM_MM = 57.0     # the grid starts here on page 1
 FOOTER_RESERVE_MM = 12.0
+FOOTER_Y_FROM_BOTTOM_MM = 5.0  # baseline of the last footer line, page number included
 
 
 def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
@@ -66,6 +68,8 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
         "h": ParagraphStyle("h", parent=base, fontName=bold, fontSize=9.5, leading=12, spaceBefore=4, spaceAfter=1),
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=12, leading=14, spaceAfter=4),
         "flag": ParagraphStyle("flag", parent=base, fontSize=7.5, leading=9, textColor=(0.7, 0.3, 0.0)),
+        "criteria": ParagraphStyle("criteria", parent=base, fontSize=7, leading=8.6, leftIndent=10,
+                                   textColor=(0.3, 0.3, 0.3), spaceAfter=1.5),
         "stmt": ParagraphStyle("stmt", parent=base, fontSize=7.6, leading=9.1, leftIndent=8, firstLineIndent=-8),
     }
 
@@ -97,10 +101,12 @@ def render_report(ecg, findings, options: ReportOptions | None = None, *, narrat
                                         confirmation.narrative_confirmed, None)
 
     buf = io.BytesIO()
-    canvas = NumberedCanvas(buf, pagesize=(width_mm * PT_PER_MM, height_mm * PT_PER_MM), pageCompression=1)
+    # initialFontName: otherwise reportlab puts an unembedded Helvetica on every page.
+    canvas = NumberedCanvas(buf, pagesize=(width_mm * PT_PER_MM, height_mm * PT_PER_MM), pageCompression=1,
+                            initialFontName=regular, initialFontSize=8)
     canvas.footer_font = regular
     canvas.page_height_mm = height_mm
-    canvas.footer_y_mm = height_mm - 4.0
+    canvas.footer_y_mm = height_mm - FOOTER_Y_FROM_BOTTOM_MM
     canvas.footer_x_mm = width_mm - _side_margin(options)
     _set_metadata(canvas, ecg, findings, options, fields)
 
@@ -121,7 +127,7 @@ def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -
         canvas.setTitle("ECG report (de-identified)")
         canvas.setAuthor(PRODUCT)
     else:
-        who = ", ".join(x for x in (ecg.patient.name, ecg.patient.id) if x)
+        who = " ".join(x for x in (fields["name"], f"({fields['id']})") if DASH not in x)
         when = fmt_datetime(ecg.acquired_at) if ecg.acquired_at else ""
         canvas.setTitle(" — ".join(x for x in ("ECG report", who, when) if x))
         canvas.setAuthor(options.created_by or options.reading_physician or PRODUCT)
@@ -156,7 +162,7 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
     _draw_tracing(page, x0, y0, layout, ecg, options, regular, bold)
 
     # Footer: the physical settings a reader needs to interpret the print.
-    fy = y0 + layout.height_mm + 4.2
+    fy = h - FOOTER_Y_FROM_BOTTOM_MM - 3.6
     rhythm = [p.lead for p in layout.panels if p.rhythm]
     layout_text = {"3x4+1": "3×4 + 1 rhythm", "3x4+3": "3×4 + 3 rhythm", "6x2": "6×2", "12x1": "12×1",
                    "Nx1": f"{layout.n_rows}×1 (not a standard 12-lead recording)"}[layout.name]
@@ -194,7 +200,9 @@ def _title_bar(page: Page, x0, right, title, findings, confirmation, regular, bo
         rgb = CONFIRMED_RGB
     else:
         text, rgb = draft_text, DRAFT_RGB
-    badge_w = 118.0
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    badge_w = max(100.0, stringWidth(text, bold, 8) / PT_PER_MM + 8.0)
     bx = right - badge_w
     page.rect(bx, MARGIN_TOP_MM - 0.5, badge_w, 6.2, stroke_rgb=rgb, width_mm=0.5)
     page.text(bx + badge_w / 2, y, text, bold, 8, rgb, align="center")
@@ -337,6 +345,32 @@ def _draw_tracing(page: Page, x0, y0, layout, ecg, options, regular, bold) -> No
 
 
 # --------------------------------------------------------------------------- page 2
+def _fill_frame(frame: Frame, story: list, canv) -> None:
+    """Flow `story` into `frame`, splitting paragraphs across frames (Frame.addFromList
+    never splits) and keeping a heading with the start of what follows it."""
+    while story:
+        head = story[0]
+        if getattr(head, "_keep_with_next", False) and len(story) > 1:
+            avail = frame._y - frame._y1p
+            need = head.wrap(frame._aW, avail)[1] + min(story[1].wrap(frame._aW, 10_000)[1], 30.0)
+            if need > avail and not frame._atTop:
+                return
+        if frame.add(head, canv, trySplit=0):
+            story.pop(0)
+            continue
+        parts = frame.split(head, canv)
+        if len(parts) > 1 and frame.add(parts[0], canv, trySplit=0):
+            story[0:1] = parts[1:]
+            continue
+        return
+
+
+def _heading(text: str, style) -> Paragraph:
+    para = Paragraph(escape(text), style)
+    para._keep_with_next = True
+    return para
+
+
 def _draw_narrative_pages(page: Page, ecg, findings, options, fields, narrative, confirmation,
                           regular, bold, styles) -> None:
     w, h = page.width_mm, page.height_mm
@@ -354,7 +388,7 @@ def _draw_narrative_pages(page: Page, ecg, findings, options, fields, narrative,
     story = _narrative_story(narrative, findings, confirmation, options, styles)
     frame = Frame(page.x(x0), page.y(bottom), text_w * PT_PER_MM, (bottom - top) * PT_PER_MM,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    frame.addFromList(story, page.c)
+    _fill_frame(frame, story, page.c)
     _draw_median_beats(page, right - beats_w, top, beats_w, findings, regular, bold)
     _signature_block(page, right - beats_w, bottom - 22.0, beats_w, confirmation, options, regular, bold)
     _page_footer(page, x0, fields, regular)
@@ -365,22 +399,24 @@ def _draw_narrative_pages(page: Page, ecg, findings, options, fields, narrative,
         _short_patient_line(page, x0, fields, regular, bold)
         frame = Frame(page.x(x0), page.y(bottom), (right - x0) * PT_PER_MM, (bottom - top) * PT_PER_MM,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        before = len(story)
-        frame.addFromList(story, page.c)
+        before = list(story)
+        _fill_frame(frame, story, page.c)
         _page_footer(page, x0, fields, regular)
-        if len(story) == before:  # a flowable larger than a page: drop it rather than loop
-            story.pop(0)
+        if story == before:  # cannot happen with splittable paragraphs; never loop forever
+            raise RuntimeError("report: a narrative element does not fit on a page")
     page.c.showPage()
 
 
 def _short_patient_line(page: Page, x0, fields, regular, bold) -> None:
-    text = (f"{fields['name']}   ID {fields['id']}   {fields['sex']}, {fields['age']}   "
-            f"acquired {fields['acquired']}   device {fields['device']}")
+    parts = [fields["name"], f"ID {fields['id']}", f"{fields['sex']}, {fields['age']}",
+             f"acquired {fields['acquired']}", f"device {fields['device']}"]
+    parts = [p for p in parts if p.replace(DASH, "").strip(" ,").strip() not in ("", "ID", "acquired", "device")]
+    text = "   ".join(parts) if parts else "No patient data in the file"
     page.text(x0, MARGIN_TOP_MM + 10.0, text, regular, 7.5, GREY)
 
 
 def _page_footer(page: Page, x0, fields, regular) -> None:
-    page.text(x0, page.height_mm - 4.0, f"{PRODUCT} {__version__} — decision support only. Record {fields['record']}. "
+    page.text(x0, page.height_mm - FOOTER_Y_FROM_BOTTOM_MM, f"{PRODUCT} {__version__} — decision support only. Record {fields['record']}. "
               "Language-model text is never a confirmed diagnosis.", regular, 6.5, GREY)
 
 
@@ -395,26 +431,45 @@ def _narrative_story(narrative: Narrative, findings, confirmation, options, styl
                 "(no language model). Program draft — not confirmed until a physician signs below.")
     story.append(Paragraph(f"<i>{note}</i>", styles["small"]))
     for section in narrative.sections:
-        story.append(Paragraph(escape(section.title), styles["h"]))
+        story.append(_heading(section.title, styles["h"]))
         for para in str(section.text).split("\n"):
             if para.strip():
-                story.append(Paragraph(escape(para.strip()), styles["body"]))
+                story.extend(_paragraphs(para.strip(), styles))
         for flagged in section.flagged:
             story.append(Paragraph("⚠ Not verified by the claim check, removed from the text: "
                                    f"“{escape(flagged)}”", styles["flag"]))
     if narrative.claim_check:
-        story.append(Paragraph("Claim check", styles["h"]))
+        story.append(_heading("Claim check", styles["h"]))
         for line in narrative.claim_check:
             story.append(Paragraph(escape(line), styles["small"]))
     if findings is not None and findings.statements and narrative.source == "llm":
         # The criteria behind every statement are always shown, whatever the model wrote.
-        story.append(Paragraph("Program statements and their criteria", styles["h"]))
+        story.append(_heading("Program statements and their criteria", styles["h"]))
         for s in findings.statements:
             tag = "CRITICAL" if s.critical else s.severity
             crit = "; ".join(s.evidence) if s.evidence else "no criteria recorded"
             story.append(Paragraph(f"<b>[{escape(tag)}] {escape(s.text)}</b> — {escape(crit)}", styles["small"]))
     story.append(Spacer(1, 4))
     return story
+
+
+_STATEMENT_LINE = re.compile(r"^\[(critical|CRITICAL|abnormal|borderline|normal)\] (.*?)(?: — criteria: (.*))?$")
+
+
+def _paragraphs(line: str, styles) -> list:
+    """A statement line '[severity] text — criteria: a; b' gets its colour and its criteria
+    indented below; any other line is a plain paragraph."""
+    m = _STATEMENT_LINE.match(line)
+    if not m:
+        return [Paragraph(escape(line), styles["body"])]
+    severity, text, criteria = m.group(1), m.group(2), m.group(3)
+    rgb = SEVERITY_RGB.get(severity.lower(), GREY)
+    colour = "#%02x%02x%02x" % tuple(int(c * 255) for c in rgb)
+    tag = "⚠ CRITICAL" if severity == "CRITICAL" else severity.upper()
+    out = [Paragraph(f'<font color="{colour}"><b>{tag}</b></font>  <b>{escape(text)}</b>', styles["body"])]
+    if criteria:
+        out.append(Paragraph("criteria: " + escape(criteria), styles["criteria"]))
+    return out
 
 
 def _draw_median_beats(page: Page, x, y, w, findings, regular, bold) -> None:
@@ -472,8 +527,9 @@ def _draw_median_beats(page: Page, x, y, w, findings, regular, bold) -> None:
         page.line(lx, ly - 2.2, lx, ly + 0.5, FIDUCIAL_RGB[kind], 0.4)
         page.text(lx + 1.2, ly, text, regular, 6.5, FIDUCIAL_RGB[kind])
         lx += 30.0
-    page.text(gx, ly + 3.5, f"{median.n_beats_used} dominant beats averaged; fiducials are the program's global "
-              "onsets/offsets (earliest/latest over all leads).", regular, 6.2, GREY)
+    page.text(gx, ly + 3.5, f"{median.n_beats_used} dominant beats averaged. Marks: the program's global",
+              regular, 6.2, GREY)
+    page.text(gx, ly + 6.3, "onsets/offsets (earliest onset / latest offset over all leads).", regular, 6.2, GREY)
 
 
 def _baseline(signal: np.ndarray, median, fs: float) -> float:
@@ -530,10 +586,10 @@ def _draw_transcript(page: Page, transcript, options, fields, regular, bold, sty
         _short_patient_line(page, x0, fields, regular, bold)
         frame = Frame(page.x(x0), page.y(bottom), (right - x0) * PT_PER_MM, (bottom - top) * PT_PER_MM,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        before = len(story)
-        frame.addFromList(story, page.c)
-        if len(story) == before:
-            story.pop(0)
+        before = list(story)
+        _fill_frame(frame, story, page.c)
+        if story == before:  # cannot happen with splittable paragraphs; never loop forever
+            raise RuntimeError("report: a transcript element does not fit on a page")
         _page_footer(page, x0, fields, regular)
         page.c.showPage()
         first = False

@@ -63,7 +63,9 @@ def measurement_sentences(findings, options: ReportOptions) -> str:
     if bad:
         parts.append("Signal quality: " + ", ".join(f"{lead} {q.replace('_', ' ')}" for lead, q in bad.items()) + ".")
     for note in m.analysis_notes or []:
-        parts.append(str(note).rstrip(".") + ".")
+        note = str(note).strip().rstrip(".")
+        if note:
+            parts.append(note[0].upper() + note[1:] + ".")
     return " ".join(parts)
 
 
@@ -149,12 +151,21 @@ def header_fields(ecg, options: ReportOptions) -> dict:
             "record": "de-identified",
         }
     return {
-        "name": p.name or DASH, "id": p.id or DASH, "sex": fmt_sex(p.sex), "age": fmt_age(p.age_years),
+        "name": fmt_person_name(p.name), "id": p.id or DASH, "sex": fmt_sex(p.sex), "age": fmt_age(p.age_years),
         "birth_date": p.birth_date.isoformat() if p.birth_date else DASH,
         "acquired": fmt_datetime(ecg.acquired_at), "device": ecg.device or DASH,
         "referring": options.referring_physician or DASH, "reading": options.reading_physician or DASH,
         "record": options.record_label or (ecg.source_path and _basename(ecg.source_path)) or DASH,
     }
+
+
+def fmt_person_name(name: str | None) -> str:
+    """DICOM/HL7 person names 'Family^Given^Middle' printed as 'Family, Given Middle'."""
+    if not name or not str(name).strip():
+        return DASH
+    parts = [x.strip() for x in str(name).split("^")]
+    family, rest = parts[0], " ".join(x for x in parts[1:] if x)
+    return f"{family}, {rest}" if family and rest else (family or rest)
 
 
 def _basename(path: str) -> str:
