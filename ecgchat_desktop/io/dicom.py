@@ -131,9 +131,7 @@ def _read_dataset(path: Path):
 def _get(ds, keyword, default=None):
     """An element's value, tolerant of malformed values (they count as absent)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = ds.get(keyword, default)
+        value = ds.get(keyword, default)
     except Exception:
         return default
     return default if value is None or value == "" else value
@@ -145,6 +143,17 @@ def _float(value, default=None):
     except (TypeError, ValueError):
         return default
     return out if np.isfinite(out) else default
+
+
+def _int(path: Path, ds, keyword: str, where: str) -> int:
+    """An integer element; a malformed one (multi-valued, text) is a typed error naming it."""
+    value = _get(ds, keyword, 0)
+    try:
+        if isinstance(value, (list, tuple)) or hasattr(value, "__len__") and not isinstance(value, (str, bytes)):
+            raise TypeError
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        raise CorruptFileError(path, f"{where}: {keyword} is malformed ({str(value)[:40]!r})") from None
 
 
 def _first(seq):
@@ -192,19 +201,22 @@ def _is_median_group(group, n_groups: int) -> bool:
         return bool(_MEDIAN_LABEL.search(label)) and "rhythm" not in label.lower()
     if n_groups > 1 and str(_get(group, "WaveformOriginality", "")).upper() == "DERIVED":
         fs = _float(_get(group, "SamplingFrequency"), 0.0) or 0.0
-        n = int(_get(group, "NumberOfWaveformSamples", 0) or 0)
+        try:
+            n = int(_get(group, "NumberOfWaveformSamples", 0) or 0)
+        except (TypeError, ValueError, OverflowError):
+            return False
         return fs > 0 and n / fs <= 2.0
     return False
 
 
 def _decode_group(path: Path, group, index: int, notes: list[str]):
     """(signals_mv [leads, samples], fs, lead names) of one multiplex group."""
-    n_channels = int(_get(group, "NumberOfWaveformChannels", 0) or 0)
-    n_samples = int(_get(group, "NumberOfWaveformSamples", 0) or 0)
-    bits = int(_get(group, "WaveformBitsAllocated", 0) or 0)
+    where = f"waveform group {index + 1}"
+    n_channels = _int(path, group, "NumberOfWaveformChannels", where)
+    n_samples = _int(path, group, "NumberOfWaveformSamples", where)
+    bits = _int(path, group, "WaveformBitsAllocated", where)
     interp = str(_get(group, "WaveformSampleInterpretation", "") or "").strip().upper()
     fs = _float(_get(group, "SamplingFrequency"))
-    where = f"waveform group {index + 1}"
     if n_channels <= 0 or n_samples <= 0:
         raise ImplausibleContentError(path, f"{where} declares {n_channels} channels x {n_samples} samples")
     if fs is None or fs <= 0 or fs > 100_000:
@@ -369,6 +381,18 @@ def _device(ds) -> str | None:
 def read(path: Path) -> Ecg:
     path = Path(path)
     ds = _read_dataset(path)
+    try:
+        with warnings.catch_warnings():  # pydicom warns on every odd value; errors are ours to raise
+            warnings.simplefilter("ignore")
+            return _read_dataset_ecg(path, ds)
+    except EcgReadError:
+        raise
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, OverflowError) as exc:
+        # pydicom converts element values lazily; a malformed one surfaces here
+        raise CorruptFileError(path, f"malformed DICOM element ({type(exc).__name__}: {exc})") from None
+
+
+def _read_dataset_ecg(path: Path, ds) -> Ecg:
     sop = str(_get(ds, "SOPClassUID", "") or "")
     groups = _get(ds, "WaveformSequence")
     if not groups:

@@ -498,9 +498,13 @@ def read(path: Path) -> Ecg:
         _check_data_files(hea, rec, int(sig_len))
 
     try:
-        record = wfdb.rdrecord(
-            str(hea.with_suffix("")), channels=keep, physical=True, m2s=True,
-            smooth_frames=smooth, return_res=64)
+        record = None
+        if not multi and rec.sig_len is not None:
+            record = _read_samples_with_header(hea, rec, keep, smooth)
+        if record is None:
+            record = wfdb.rdrecord(
+                str(hea.with_suffix("")), channels=keep, physical=True, m2s=True,
+                smooth_frames=smooth, return_res=64)
     except EcgReadError:
         raise
     except FileNotFoundError as exc:
@@ -548,6 +552,31 @@ def read(path: Path) -> Ecg:
         file_diagnoses=tuple(diagnoses),
         comments=tuple(comments) + tuple(notes),
     )
+
+
+def _read_samples_with_header(hea: Path, rec, channels: list[int], smooth: bool):
+    """wfdb.rdrecord's single-segment path, reusing the header already parsed and checked.
+
+    rdrecord would parse the header a second time, which costs as much as reading a
+    10 s 12-lead record. This follows rdrecord (wfdb 4.x) step by step; if wfdb's
+    internals differ, None is returned and the caller uses rdrecord itself.
+    """
+    import wfdb.io._signal as wsig
+
+    needed = ("_rd_segment",)
+    if not all(hasattr(wsig, n) for n in needed) or not hasattr(rec, "_arrange_fields") or not hasattr(rec, "dac"):
+        return None
+    sampto = rec.sig_len
+    rec.check_read_inputs(0, sampto, channels, True, smooth, 64)
+    rec.e_d_signal = wsig._rd_segment(
+        file_name=rec.file_name, dir_name=str(hea.parent.resolve()), pn_dir=None, fmt=rec.fmt,
+        n_sig=rec.n_sig, sig_len=rec.sig_len, byte_offset=rec.byte_offset,
+        samps_per_frame=rec.samps_per_frame, skew=rec.skew, init_value=rec.init_value,
+        sampfrom=0, sampto=sampto, channels=channels, ignore_skew=False, no_file=False,
+        sig_data=None, return_res=64)
+    rec._arrange_fields(channels=channels, sampfrom=0, smooth_frames=smooth)
+    rec.dac(expanded=not smooth, return_res=64, inplace=True)
+    return rec
 
 
 def _infer_sig_len(hea: Path, rec) -> int | None:
