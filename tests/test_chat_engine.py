@@ -18,7 +18,7 @@ MSGS = [{"role": "system", "content": "You are a cardiology assistant."},
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = ChatEngine(EngineSettings(n_ctx=2048, n_threads=2))
+    eng = ChatEngine(EngineSettings(n_ctx=2048, n_threads=1))
     yield eng
     eng.close()
 

@@ -22,7 +22,7 @@ MIDDLE = " sinus rhythm with a heart rate"
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = ChatEngine(EngineSettings(n_ctx=1024, n_threads=2))
+    eng = ChatEngine(EngineSettings(n_ctx=1024, n_threads=1))
     yield eng
     eng.close()
 

@@ -780,3 +780,21 @@ def annotate(text: str, report: ClaimReport) -> str:
             mark = f" [? unsupported: {c.reason}]"
         out = out[:c.end] + mark + out[c.end:]
     return out
+
+
+def terms_in(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Diagnostic terms mentioned in `text` (any phrasing, no negation or claim logic),
+    longest match first; used to see what a question asks about."""
+    insensitive, sensitive, _ = _term_index()
+    hits = [(m.start(), m.end(), m.group(0)) for p in (insensitive, sensitive) for m in p.finditer(text)]
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    used: list[tuple[int, int]] = []
+    out = []
+    for a, b, term in hits:
+        if _overlaps(a, b, used):
+            continue
+        codes = _codes_of(term)
+        if codes:
+            used.append((a, b))
+            out.append((term, codes))
+    return out

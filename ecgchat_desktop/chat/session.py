@@ -1,0 +1,165 @@
+"""One conversation about one ECG: findings + retrieval + engine + claim check -> Answer.
+
+`ChatSession.ask()` runs on the model's thread (call it directly in a CLI, or through
+`EngineWorker.call(lambda e: session.ask(...))` from the UI). Text streams through
+`on_token`; the claim verdict comes with the finished `Answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from ecgchat_desktop.chat import claims as claims_mod
+from ecgchat_desktop.chat.engine import ChatEngine
+from ecgchat_desktop.chat.grounding import Turn, build_messages, system_message
+from ecgchat_desktop.chat.knowledge import KnowledgeBase, Passage, load_knowledge
+
+MODEL_TEXT_NOTICE = "Language-model text: a draft, not a confirmed diagnosis."
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str                 # the model's text with every flagged claim marked in place
+    raw_answer: str             # exactly what the model wrote
+    claims: claims_mod.ClaimReport
+    citations: list[dict]
+    facts: list[str]            # measured values/statements relevant to the question (from Findings)
+    model: str
+    device: str
+    ttft_s: float | None
+    tokens_per_s: float | None
+    n_tokens: int
+    finish_reason: str
+    prompt_info: dict = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        return self.claims.verdict == "verified"
+
+    def to_dict(self) -> dict:
+        c = self.claims.to_dict()
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "raw_answer": self.raw_answer,
+            "claims": {"verdict": c["verdict"], "unsupported": c["unsupported"], "checked": c["checked"],
+                       "contradicted": c["contradicted"], "details": c["claims"]},
+            "citations": self.citations,
+            "facts": self.facts,
+            "model": self.model,
+            "device": self.device,
+            "ttft_s": self.ttft_s,
+            "tokens_per_s": self.tokens_per_s,
+            "n_tokens": self.n_tokens,
+            "finish_reason": self.finish_reason,
+            "notice": MODEL_TEXT_NOTICE,
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Facts relevant to a question (deterministic, from Findings only)
+
+def _v(x, unit):
+    return None if x is None else f"{float(x):.0f} {unit}"
+
+
+def relevant_facts(findings, question: str) -> list[str]:
+    """Short lines of measured values and statements the question is about."""
+    q = question.lower()
+    m = findings.measurements
+    facts: list[str] = []
+
+    def add(label, value):
+        facts.append(f"{label} {value}" if value is not None else f"{label} not measured")
+
+    if re.search(r"\bqtc?\b|\bqt\b|corrected|bazett|fridericia|framingham|hodges|torsade", q):
+        add("QT", _v(m.qt_ms, "ms"))
+        for name, val in (m.qtc_ms or {}).items():
+            add(f"QTc {name.title()}", _v(val, "ms"))
+    if re.search(r"\bpr\b|\bpq\b|av block|heart block|first.degree|av conduction", q):
+        add("PR", _v(m.pr_ms, "ms"))
+    if re.search(r"\bqrs\b|bundle|bbb|wide|broad|conduction", q):
+        add("QRS", _v(m.qrs_ms, "ms"))
+    if re.search(r"\bp.wave|\bp duration|atri", q):
+        add("P duration", _v(m.p_ms, "ms"))
+    if re.search(r"rate|bpm|fast|slow|tachy|brady|pulse|beat", q):
+        add("heart rate", _v(m.hr_bpm, "bpm"))
+    if re.search(r"\brr\b", q):
+        add("RR", _v(m.rr_ms, "ms"))
+    if re.search(r"axis|deviation|fascic", q):
+        add("QRS axis", _v(m.qrs_axis_deg, "degrees"))
+        if "p axis" in q or "p-axis" in q:
+            add("P axis", _v(m.p_axis_deg, "degrees"))
+        if "t axis" in q or "t-axis" in q:
+            add("T axis", _v(m.t_axis_deg, "degrees"))
+    present = {s.code: s for s in findings.statements}
+    # Diagnoses named in the question: present (with evidence) or not found.
+    asked_codes: list[tuple[str, tuple[str, ...]]] = []
+    for term, codes in claims_mod.terms_in(question):
+        asked_codes.append((term, codes))
+    for term, codes in asked_codes:
+        hits = [present[c] for c in codes if c in present]
+        if hits:
+            for s in hits:
+                ev = "; ".join(s.evidence[:3])
+                facts.append(f"the program found '{s.text}'" + (f" because {ev}" if ev else ""))
+        else:
+            facts.append(f"the program did NOT find {term}")
+    wants_all = re.search(r"conclusion|summar|overall|interpret|report|findings|diagnos|what does (this|the) ecg|"
+                          r"normal|abnormal|explain|patient|rhythm", q)
+    if wants_all or not facts:
+        texts = [s.text for s in findings.statements]
+        facts.append("program statements: " + ("; ".join(texts) if texts else "none"))
+    return list(dict.fromkeys(facts))
+
+
+# --------------------------------------------------------------------------------------
+
+class ChatSession:
+    """A conversation about one ECG. Use from the model's thread only."""
+
+    def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
+                 max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2):
+        self.findings = findings
+        self.engine = engine
+        self.knowledge = knowledge or load_knowledge()
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.n_passages = n_passages
+        self.history: list[Turn] = []
+
+    def prefill(self) -> int:
+        """Evaluate the findings prompt ahead of the first question (cached prefix)."""
+        return self.engine.prefill([system_message(self.findings)])
+
+    def prepare(self, question: str) -> tuple[list[dict], list[Passage], list[str], dict]:
+        codes = [s.code for s in self.findings.statements]
+        passages = self.knowledge.for_question(question, codes, k=self.n_passages)
+        facts = relevant_facts(self.findings, question)
+        numbered = [(i + 1, p.title, p.short()) for i, p in enumerate(passages)]
+        messages, info = build_messages(self.findings, question, self.history, self.engine.count_tokens,
+                                        self.engine.n_ctx, reserve_for_answer=self.max_tokens + 16,
+                                        passages=numbered, facts=facts)
+        return messages, passages[: info["passages_used"]], facts, info
+
+    def ask(self, question: str, on_token=None, cancel: threading.Event | None = None,
+            remember: bool = True) -> Answer:
+        messages, passages, facts, info = self.prepare(question)
+        gen = self.engine.generate(messages, max_tokens=self.max_tokens, temperature=self.temperature,
+                                   on_token=on_token, cancel=cancel)
+        report = claims_mod.check_answer(gen.text, self.findings)
+        cited = {int(n) for n in re.findall(r"\[(\d{1,2})\]", gen.text)}
+        citations = []
+        for i, p in enumerate(passages, 1):
+            c = p.citation(i)
+            c["cited_in_text"] = i in cited
+            citations.append(c)
+        if remember and gen.finish_reason != "cancelled":
+            self.history.append(Turn(question, gen.text))
+        return Answer(question=question, answer=claims_mod.annotate(gen.text, report), raw_answer=gen.text,
+                      claims=report, citations=citations, facts=facts, model=self.engine.model_name,
+                      device=self.engine.device, ttft_s=gen.ttft_s, tokens_per_s=gen.tokens_per_s,
+                      n_tokens=gen.n_tokens, finish_reason=gen.finish_reason, prompt_info=info)
