@@ -233,17 +233,17 @@ def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold
     rows = [
         ("Patient", fields["name"]),
         ("ID", fields["id"]),
-        ("Sex / age", f"{fields['sex']}, {age}"),
+        ("Sex / age", f"{fields['sex']}, {age}" if (fields["sex"], age) != (DASH, DASH) else DASH),
         ("Acquired", fields["acquired"]),
         ("Device", fields["device"]),
         ("Referring", fields["referring"]),
         ("Reading", fields["reading"]),
     ]
     page.text(x0, top, "PATIENT", bold, 7, GREY)
-    _field_rows(page, x0, top + 4.4, rows, regular, bold, max_w=80.0)
+    _field_rows(page, x0, top + 4.4, rows, regular, bold, label_w=17.0, max_w=72.0)
 
     # --- measurement table
-    mx = x0 + 84.0
+    mx = x0 + 74.0
     page.text(mx, top, "MEASUREMENTS (program)", bold, 7, GREY)
     m = findings.measurements if findings is not None else None
     dev = ecg.device_measurements if not ecg.device_measurements.is_empty() else None
@@ -277,7 +277,7 @@ def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold
         y += 3.9 if len(table) <= 9 else 3.5
 
     # --- statements
-    sx = x0 + 146.0
+    sx = x0 + 136.0
     sw = right - sx
     page.text(sx, top, "INTERPRETATION (program statements — criteria on page 2)", bold, 7, GREY)
     paras = []
@@ -286,7 +286,8 @@ def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold
     elif not findings.statements:
         paras.append(Paragraph("No statement made by the program.", styles["stmt"]))
     else:
-        for s in findings.statements:
+        # Critical statements first, so that they are never the ones left for page 2.
+        for s in sorted(findings.statements, key=lambda st: not st.critical):
             rgb = SEVERITY_RGB.get("critical" if s.critical else s.severity, GREY)
             colour = "#%02x%02x%02x" % tuple(int(c * 255) for c in rgb)
             tag = "⚠ CRITICAL" if s.critical else s.severity.upper()
