@@ -171,12 +171,13 @@ def test_supraventricular_tachycardia_narrow_regular_without_p():
 
 
 # --- AV conduction ---------------------------------------------------------------
-@pytest.mark.parametrize("pr,fires", [(200.0, False), (201.0, True)])
-def test_first_degree_av_block_boundary(pr, fires):
-    c = codes(normal(pr_ms=pr))
+@pytest.mark.parametrize("delta,fires", [(0.0, False), (1.0, True)])
+def test_first_degree_av_block_boundary(delta, fires):
+    limit = RC.FIRST_DEGREE_PR_ABOVE_MS
+    c = codes(normal(pr_ms=limit + delta))
     assert ("1AVB" in c) == fires
     if fires:
-        assert "PR 201 ms > 200 ms" in by_code(normal(pr_ms=pr), "1AVB").evidence[0]
+        assert f"PR {limit + 1:.0f} ms > {limit:.0f} ms" in by_code(normal(pr_ms=limit + delta), "1AVB").evidence[0]
 
 
 def test_complete_av_block_critical_and_second_degree():
@@ -203,7 +204,7 @@ def _rbbb(qrs):
     return m
 
 
-@pytest.mark.parametrize("qrs,code", [(120.0, "CRBBB"), (119.0, "IRBBB"), (110.0, "IRBBB")])
+@pytest.mark.parametrize("qrs,code", [(120.0, "CRBBB"), (119.0, "IRBBB"), (RC.INCOMPLETE_RBBB_QRS_AT_LEAST_MS, "IRBBB")])
 def test_right_bundle_branch_block_boundaries(qrs, code):
     c = codes(_rbbb(qrs))
     assert code in c
@@ -218,8 +219,15 @@ def test_rbbb_evidence_names_values():
     assert "wide S" in ev[2] and "I" in ev[2] and "V6" in ev[2]
 
 
-def test_rbbb_pattern_below_110_fires_nothing():
-    assert not codes(_rbbb(109.0)) & {"CRBBB", "IRBBB", "IVCD"}
+def test_rbbb_pattern_below_incomplete_limit_fires_nothing():
+    assert not codes(_rbbb(RC.INCOMPLETE_RBBB_QRS_AT_LEAST_MS - 1)) & {"CRBBB", "IRBBB", "IVCD"}
+
+
+def test_small_r_prime_is_not_rbbb():
+    from ecgchat_desktop.interpret.morphology import R_PRIME_AT_LEAST_MV
+    m = _rbbb(130.0)
+    set_lead(m, "V1", r_prime_mv=R_PRIME_AT_LEAST_MV - 0.01)
+    assert "CRBBB" not in codes(m)
 
 
 def test_rbbb_pattern_needs_wide_s():
@@ -360,9 +368,10 @@ def test_rvh():
     assert "RVH" not in codes(m)
 
 
-@pytest.mark.parametrize("p_ms,fires", [(119.0, False), (120.0, True)])
-def test_left_atrial_enlargement_p_duration(p_ms, fires):
-    assert ("LAE" in codes(normal(p_ms=p_ms))) == fires
+@pytest.mark.parametrize("delta,fires", [(-1.0, False), (0.0, True)])
+def test_left_atrial_enlargement_p_duration(delta, fires):
+    from ecgchat_desktop.interpret.rules_chamber import LAE_P_AT_LEAST_MS
+    assert ("LAE" in codes(normal(p_ms=LAE_P_AT_LEAST_MS + delta, pr_ms=200.0))) == fires
 
 
 def test_left_atrial_enlargement_v1_terminal_p():
@@ -411,10 +420,10 @@ def test_anteroseptal_q_waves_20ms_in_v2_v3():
     assert "Q_ANTSEP" not in codes(m)
 
 
-def _st(leads, value):
+def _st(leads, value, j60=None):
     m = normal()
     for ld in leads:
-        set_lead(m, ld, st_j_mv=value)
+        set_lead(m, ld, st_j_mv=value, st_j60_mv=value if j60 is None else j60)
     return m
 
 
@@ -437,6 +446,17 @@ def test_stemi_v2_v3_thresholds_by_age_and_sex(patient, value, fires):
 def test_stemi_inferior_one_millimetre(value, fires):
     c = codes(_st(("II", "aVF"), value))
     assert ("STEMI_INF" in c) == fires
+
+
+def test_st_elevation_must_persist_at_j60():
+    from ecgchat_desktop.interpret.rules_ischemia import STE_SUSTAINED_FRACTION
+    assert "STEMI_INF" in codes(_st(("II", "aVF"), 0.2, j60=0.1 * STE_SUSTAINED_FRACTION))
+    assert "STEMI_INF" not in codes(_st(("II", "aVF"), 0.2, j60=0.1 * STE_SUSTAINED_FRACTION - 0.001))
+    # J+60 not measured: the J point alone decides
+    m = _st(("II", "aVF"), 0.12)
+    for ld in ("II", "aVF"):
+        set_lead(m, ld, st_j60_mv=None)
+    assert "STEMI_INF" in codes(m)
 
 
 def test_single_lead_st_elevation_is_not_stemi():
@@ -525,7 +545,7 @@ def test_qtc_in_wide_qrs_is_adjusted():
 
 def test_every_statement_has_evidence_on_a_busy_tracing():
     m = _rbbb(140.0)
-    m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=130.0)
+    m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=150.0)
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
     stmts = interpret(m, WOMAN_50)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ecgchat_desktop.interpret.context import RuleContext
 
-R_PRIME_AT_LEAST_MV = 0.05      # smallest R′ counted as a second positive wave
+R_PRIME_AT_LEAST_MV = 0.15      # smallest R′ counted as a second positive wave (PTB-XL folds 1–8)
 WIDE_S_AT_LEAST_MS = 40.0
 Q_PRESENT_AT_LEAST_MV = 0.05    # smaller initial negativity is treated as "no q"
 LBBB_R_PEAK_TIME_ABOVE_MS = 60.0

@@ -11,13 +11,19 @@ from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
-FIRST_DEGREE_PR_ABOVE_MS = 200.0
+# AHA 2009: PR > 200 ms. Our PR is the global (all-lead) PR and on PTB-XL folds 1–8 it runs
+# ~15–20 ms above cardiologists' reading (10 % of NORM-labelled ECGs measure > 212 ms), so
+# 220 ms is used. Revisit when the measured PR bias changes (benchmarks/statements_ptbxl.py).
+FIRST_DEGREE_PR_ABOVE_MS = 220.0
 AV_BLOCK_P_PER_QRS_AT_LEAST = 1.3
 SECOND_DEGREE_PR_SD_AT_MOST_MS = 30.0     # conducted beats keep a fixed PR
 THIRD_DEGREE_PR_SD_ABOVE_MS = 60.0        # no fixed P–QRS relation
 THIRD_DEGREE_RATE_BELOW_BPM = 60.0
 COMPLETE_BBB_QRS_AT_LEAST_MS = 120.0
 INCOMPLETE_BBB_QRS_AT_LEAST_MS = 110.0
+# AHA 2009 says 110–119 ms; PTB-XL labels rsR′ with a shorter QRS as incomplete RBBB too,
+# and our QRS reads short; folds 1–8 fit 80 ms with R′ ≥ 0.15 mV (morphology.R_PRIME_AT_LEAST_MV).
+INCOMPLETE_RBBB_QRS_AT_LEAST_MS = 80.0
 IVCD_QRS_AT_LEAST_MS = 110.0
 # AHA 2009 gives −45°; PTB-XL folds 1–8 (cardiologists' labels, our measured axis) fit −35° best.
 LAFB_AXIS_DEG = (-90.0, -35.0)
@@ -126,12 +132,15 @@ def _bundle_branch(ctx: RuleContext) -> list[Statement]:
             out.append(make_statement("CRBBB", [f"{q_ev} ≥ {COMPLETE_BBB_QRS_AT_LEAST_MS:.0f} ms", *rbbb_ev]))
         elif lbbb:
             out.append(make_statement("CLBBB", [f"{q_ev} ≥ {COMPLETE_BBB_QRS_AT_LEAST_MS:.0f} ms", *lbbb_ev]))
-    elif qrs >= INCOMPLETE_BBB_QRS_AT_LEAST_MS:
-        rng = f"{q_ev} within {INCOMPLETE_BBB_QRS_AT_LEAST_MS:.0f}–{COMPLETE_BBB_QRS_AT_LEAST_MS - 1:.0f} ms"
-        if rbbb:
-            out.append(make_statement("IRBBB", [rng, *rbbb_ev]))
-        elif lbbb:
-            out.append(make_statement("ILBBB", [rng, *lbbb_ev]))
+    else:
+        if rbbb and qrs >= INCOMPLETE_RBBB_QRS_AT_LEAST_MS:
+            out.append(make_statement("IRBBB", [
+                f"{q_ev} within {INCOMPLETE_RBBB_QRS_AT_LEAST_MS:.0f}–{COMPLETE_BBB_QRS_AT_LEAST_MS - 1:.0f} ms",
+                *rbbb_ev]))
+        elif lbbb and qrs >= INCOMPLETE_BBB_QRS_AT_LEAST_MS:
+            out.append(make_statement("ILBBB", [
+                f"{q_ev} within {INCOMPLETE_BBB_QRS_AT_LEAST_MS:.0f}–{COMPLETE_BBB_QRS_AT_LEAST_MS - 1:.0f} ms",
+                *lbbb_ev]))
     if not out and qrs >= IVCD_QRS_AT_LEAST_MS:
         out.append(make_statement("IVCD", [
             f"{q_ev} ≥ {IVCD_QRS_AT_LEAST_MS:.0f} ms",

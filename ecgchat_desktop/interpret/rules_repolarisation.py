@@ -4,7 +4,7 @@ STEMI criteria, long/short QTc (formula named, sex-specific limits, critical ≥
 from __future__ import annotations
 
 from ecgchat_desktop.interpret.context import RuleContext, fmt_ms
-from ecgchat_desktop.interpret.rules_ischemia import ste_threshold_mv
+from ecgchat_desktop.interpret.rules_ischemia import ste_line
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
@@ -95,14 +95,7 @@ def _t_inversion(ctx: RuleContext) -> list[Statement]:
 def _st_elevation_nonspecific(ctx: RuleContext) -> list[Statement]:
     if ctx.has(*_SECONDARY_CODES) or ctx.has("STEMI_INF", "STEMI_ANT", "STEMI_LAT"):
         return []
-    lines = []
-    for ld in CONTIGUOUS_ORDER:
-        a = ctx.amp(ld)
-        if a is None or a.st_j_mv is None:
-            continue
-        limit, who = ste_threshold_mv(ld, ctx.sex, ctx.age_years)
-        if a.st_j_mv >= limit:
-            lines.append(f"ST at J in {ld} {a.st_j_mv:+.2f} mV ≥ {limit:.2f} mV ({who})")
+    lines = [ln for ln in (ste_line(ctx, ld) for ld in CONTIGUOUS_ORDER) if ln]
     if not lines:
         return []
     return [make_statement("STE", lines + ["not in two contiguous leads of one territory: STEMI criteria not met"])]
