@@ -18,7 +18,7 @@ def window(qtbot, ecgchat_home):
     from ecgchat_desktop.ui.main_window import MainWindow
     from ecgchat_desktop.ui.preferences import Preferences
 
-    win = MainWindow(Preferences())
+    win = MainWindow(Preferences(), load_model=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

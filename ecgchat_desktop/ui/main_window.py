@@ -65,8 +65,14 @@ class MainWindow(QMainWindow):
     confirmed = Signal(int)             # confirmation id
     segmentQuestion = Signal(str)       # "ask about this segment" text, for the chat
 
-    def __init__(self, prefs: Preferences | None = None, open_store_in_background: bool = True):
+    def __init__(self, prefs: Preferences | None = None, open_store_in_background: bool = True,
+                 load_model: bool = True):
         super().__init__()
+        # Model calls and database waits hold a pool thread each; two cores must not mean two threads.
+        from PySide6.QtCore import QThreadPool
+
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(pool.maxThreadCount(), 6))
         self.prefs = prefs or Preferences()
         self.setWindowTitle("ECG-Chat Desktop")
         self.setAcceptDrops(True)
@@ -87,6 +93,8 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         if open_store_in_background:
             self._open_store()
+        if load_model:
+            self.chat_controller.load_model()
 
     # ================================================================ construction
     def _build_views(self) -> None:
@@ -130,6 +138,20 @@ class MainWindow(QMainWindow):
         self.findings_dock.setWidget(self.findings_panel)
         self.addDockWidget(Qt.RightDockWidgetArea, self.findings_dock)
 
+        from ecgchat_desktop.ui.chat_panel import ChatController, ChatPanel
+
+        self.chat_controller = ChatController({
+            "path": self.prefs.get("model/path"), "n_ctx": self.prefs.get("model/n_ctx"),
+            "n_threads": self.prefs.get("model/n_threads"), "n_gpu_layers": self.prefs.get("model/n_gpu_layers")})
+        self.chat_panel = ChatPanel(self.chat_controller)
+        self.chat_dock = QDockWidget("Chat", self)
+        self.chat_dock.setObjectName("chatDock")
+        self.chat_dock.setWidget(self.chat_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.chat_dock)
+        self.splitDockWidget(self.findings_dock, self.chat_dock, Qt.Vertical)
+        self.chat_controller.modelStatus.connect(lambda _s, text: self.model_label.setText(text))
+        self.segmentQuestion.connect(self._on_segment_question)
+
     def _build_actions(self) -> None:
         def act(text, slot, shortcut=None, checkable=False, tip=None):
             a = QAction(text, self)
@@ -155,6 +177,9 @@ class MainWindow(QMainWindow):
         self.act_page_next = act("Next 10 s", lambda: self._page(+1), QKeySequence.MoveToNextPage)
         self.act_page_prev = act("Previous 10 s", lambda: self._page(-1), QKeySequence.MoveToPreviousPage)
         self.act_confirm = act("Confirm statements", lambda: self.findings_panel.request_confirm(), "Ctrl+Return")
+        self.act_stop_answer = act("Stop the answer", lambda: self.chat_panel.stop(), "Esc")
+        self.act_focus_chat = act("Ask a question", lambda: (self.chat_dock.raise_(), self.chat_panel.input.setFocus()),
+                                  "Ctrl+L")
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
         self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
@@ -510,6 +535,14 @@ class MainWindow(QMainWindow):
             self.findings_panel.status.setText(" ".join(notes))
         self._update_fiducials()
         self._draw_median()
+        self.chat_panel.set_ecg(doc.record_id if doc.record_id is not None else id(doc), doc.findings,
+                                self.store if doc.record_id is not None else None, doc.record_id,
+                                self.prefs.user_name())
+
+    def _on_segment_question(self, text: str) -> None:
+        self.chat_dock.raise_()
+        if not self.chat_panel.ask(text):
+            self.chat_panel.input.setText(text.replace("\n", " "))
 
     # ---------------------------------------------------------------- display state
     def display_filter(self) -> DisplayFilter:
@@ -821,6 +854,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         self.prefs.sync()
+        self.chat_controller.shutdown()
         super().closeEvent(event)
 
 
