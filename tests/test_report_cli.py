@@ -123,3 +123,26 @@ def test_bad_layout_is_refused(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["report", str(SAMPLES[0]), "-o", str(tmp_path / "x.pdf"), "--layout", "4x3"])
     assert exc.value.code == 2
+
+
+def test_stored_chat_is_appended_as_transcript(tmp_path, ecgchat_home, capsys):
+    from ecgchat_desktop.findings import analyze_ecg
+    from ecgchat_desktop.io import read_ecg
+    from ecgchat_desktop.store import open_store
+
+    db = tmp_path / "ecg.sqlite3"
+    ecg = read_ecg(SAMPLES[0])
+    store = open_store(db)
+    try:
+        record_id, _ = store.add_ecg(ecg, findings=analyze_ecg(ecg), source_path=str(SAMPLES[0]), user="dr_weber")
+        chat = store.start_chat(record_id, "SmolLM2-135M-Instruct", user="dr_weber")
+        store.add_message(chat, "user", "Is the QRS duration normal?")
+        store.add_message(chat, "assistant", "The measured QRS duration is on page 1.", model="SmolLM2")
+    finally:
+        store.close()
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(SAMPLES[0]), "-o", str(out), "--no-llm", "--db", str(db), "--transcript"]) == 0
+    reader = pypdf.PdfReader(str(out))
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert "Appendix — chat transcript" in last
+    assert "Is the QRS duration normal?" in last and "The measured QRS duration is on page 1." in last

@@ -33,6 +33,8 @@ def register(sub) -> None:
     p.add_argument("--db", default=None, help="database URL or SQLite path to store the report in "
                    "(default: the workstation database)")
     p.add_argument("--no-store", action="store_true", help="do not store the report in the database")
+    p.add_argument("--transcript", action="store_true",
+                   help="append the newest stored chat about this ECG (from the database) as an appendix")
     p.add_argument("--user", default=None, help="who produces the report (default: the login name)")
     p.add_argument("--referring", default=None, help="referring physician (printed in the header)")
     p.add_argument("--reading", default=None, help="reading physician (printed in the header)")
@@ -95,7 +97,8 @@ def run(args) -> int:
             print(f"ecgchat: warning: {exc}; page 2 gives the structured findings (as with --no-llm)",
                   file=sys.stderr)
     store = _open_store(args)
-    producer = ReportProducer(options, store=store, drafter=drafter, user=user)
+    producer = ReportProducer(options, store=store, drafter=drafter, user=user,
+                              stored_transcript=args.transcript)
     try:
         if source.is_dir():
             return _run_batch(producer, source, output, iter_ecg_files, ProgressBar, EcgReadError, EcgWriteError)

@@ -83,11 +83,12 @@ class ReportProducer:
     """
 
     def __init__(self, options: ReportOptions, store=None, drafter=None, user: str | None = None,
-                 warn: Callable[[str], None] | None = None):
+                 warn: Callable[[str], None] | None = None, stored_transcript: bool = False):
         self.options = options
         self.store = store
         self.drafter = drafter
         self.user = user
+        self.stored_transcript = stored_transcript
         self.warn = warn or (lambda msg: print(f"ecgchat: warning: {msg}", file=sys.stderr))
 
     def produce(self, source: Path, output: Path) -> ReportResult:
@@ -107,7 +108,11 @@ class ReportProducer:
         narrative = None
         if self.drafter is not None:
             narrative = self.drafter(ecg, findings, options)
-        pdf = render_report(ecg, findings, options, narrative=narrative, confirmation=confirmation)
+        transcript = None
+        if self.store is not None and self.stored_transcript:
+            transcript = latest_transcript(self.store, record_id)
+        pdf = render_report(ecg, findings, options, narrative=narrative, confirmation=confirmation,
+                            transcript=transcript)
         atomic_write(output, pdf)
         report_id = None
         if self.store is not None:
@@ -128,9 +133,39 @@ class ReportProducer:
                              narrative_confirmed=False, comment=view.note), view.id, confirmed)
 
 
+def latest_transcript(store, record_id: int):
+    """The newest stored chat about this ECG as transcript messages (None when there is none)."""
+    from ecgchat_desktop.report.options import TranscriptMessage
+
+    chats = store.chats_for_ecg(record_id)
+    if not chats:
+        return None
+    chat = store.chat_with_messages(chats[0].id)
+    return [TranscriptMessage(m.role, m.text, m.created_at) for m in chat.messages if m.role != "system"] or None
+
+
+def render_and_store(ecg, findings, options: ReportOptions, *, store=None, record_id: int | None = None,
+                     user: str | None = None, narrative=None, transcript=None, confirmation=None,
+                     confirmation_id: int | None = None) -> tuple[bytes, int | None]:
+    """For the GUI: render the report of an ECG already open (and analysed), and store it
+    with its sha256 and author when a store and the ECG's record id are given.
+    Returns (pdf_bytes, report_id or None)."""
+    from ecgchat_desktop.report.render import render_report
+
+    pdf = render_report(ecg, findings, options, narrative=narrative, transcript=transcript,
+                        confirmation=confirmation)
+    report_id = None
+    if store is not None and record_id is not None:
+        report_id = store.add_report(record_id, pdf, created_by=user or options.created_by or "unknown",
+                                     confirmation_id=confirmation_id)
+    return pdf, report_id
+
+
 def _count_pages(pdf: bytes) -> int:
-    # Cheap count without parsing: reportlab writes one "/Type /Page" object per page.
-    return pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page ") or pdf.count(b"/Type /Page")
+    # Cheap count without parsing: one "/Type /Page" object per page ("/Pages" excluded).
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
 
 
 class ProgressBar:
