@@ -158,3 +158,19 @@ def test_recent_files_and_settings_persist(qtbot, window):
     again = Preferences()
     assert again.recent_files()[0].endswith("00008_hr.hea")
     assert again.get("view/layout") == "6x2" and again.get("view/speed_mm_s") == 50.0
+
+
+def test_open_dicom_shows_device_measurements_beside_ours(qtbot, window, data_dir):
+    path = data_dir / "formats" / "dicom" / "ecgtoolkit-example.dcm"
+    doc = open_and_wait(qtbot, window, path)
+    assert doc.ecg.source_format == "dicom" and doc.ecg.n_leads == 12
+    assert window.view.layout_.layout == "3x4+1"
+    table = window.findings_panel.table
+    rows = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
+            for r in range(table.rowCount())}
+    # The device's own values from the file (PR 148, QRS 120, QT 420, QTc 443 ms).
+    assert rows["PR"][1] == "148 ms" and rows["QRS"][1] == "120 ms"
+    assert rows["QT"][1] == "420 ms" and rows["QTc Bazett"][1] == "443 ms"
+    # Median beats tab: ours when analysed, else the device's from the file.
+    assert window.median_view.layout_ is not None
+    assert "median" in window.median_label.text().lower()

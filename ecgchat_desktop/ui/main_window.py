@@ -138,6 +138,15 @@ class MainWindow(QMainWindow):
         self.findings_dock.setWidget(self.findings_panel)
         self.addDockWidget(Qt.RightDockWidgetArea, self.findings_dock)
 
+        from ecgchat_desktop.ui.browser import BrowserPanel
+
+        self.browser = BrowserPanel()
+        self.browser.recordActivated.connect(self.open_record)
+        self.browser_dock = QDockWidget("Patients", self)
+        self.browser_dock.setObjectName("browserDock")
+        self.browser_dock.setWidget(self.browser)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.browser_dock)
+
         from ecgchat_desktop.ui.chat_panel import ChatController, ChatPanel
 
         self.chat_controller = ChatController({
@@ -180,6 +189,8 @@ class MainWindow(QMainWindow):
         self.act_stop_answer = act("Stop the answer", lambda: self.chat_panel.stop(), "Esc")
         self.act_focus_chat = act("Ask a question", lambda: (self.chat_dock.raise_(), self.chat_panel.input.setFocus()),
                                   "Ctrl+L")
+        self.act_search = act("Search patients", lambda: (self.browser_dock.show(), self.browser.search.setFocus()),
+                              QKeySequence.Find)
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
         self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
@@ -358,6 +369,7 @@ class MainWindow(QMainWindow):
         self.store_label.setText("Database: ready")
         self.store_label.setToolTip(str(getattr(store, "url", "")))
         self._end_busy()
+        self.browser.set_store(store)
         self.storeReady.emit(store)
 
     def _on_store_failed(self, exc) -> None:
@@ -366,6 +378,7 @@ class MainWindow(QMainWindow):
         self.store_label.setText("Database: not available")
         self.store_label.setToolTip(self.store_error)
         self._end_busy()
+        self.browser.set_store(None)
         self.storeReady.emit(None)
 
     def wait_store(self, timeout: float = 30.0):
@@ -453,6 +466,8 @@ class MainWindow(QMainWindow):
             self._open_next()
             return
         self._show_findings(doc)
+        if doc.record_id is not None:
+            self.browser.refresh()
         self.analysisShown.emit(doc)
         self._open_next()
 
@@ -785,6 +800,7 @@ class MainWindow(QMainWindow):
             d.confirmation = conf
             if self.doc is d:
                 self.findings_panel.show_findings(d.findings, d.ecg.info_dict(), d.statements, conf)
+            self.browser.refresh()
             self.confirmed.emit(int(cid))
 
         self._bg(work, on_done=done, on_error=lambda e: (self._end_busy(), self._notify(f"Confirmation failed: {e}")))
