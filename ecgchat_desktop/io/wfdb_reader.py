@@ -495,6 +495,11 @@ def read(path: Path) -> Ecg:
             hea, f"record is too long for an ECG workstation ({sig_len} samples x {len(keep)} signals; "
                  f"limit {MAX_SAMPLE_VALUES} values): crop it first")
     if not multi:
+        # wfdb decodes whole frames (every channel of a data file), not only the kept ones
+        frame = sum(int(x or 1) for x in (rec.samps_per_frame or [1] * rec.n_sig))
+        if int(sig_len) * frame > 4 * MAX_SAMPLE_VALUES:
+            raise ImplausibleContentError(
+                hea, f"record holds {sig_len} frames of {frame} samples, too many for an ECG")
         _check_data_files(hea, rec, int(sig_len))
 
     try:
