@@ -25,6 +25,7 @@ INCOMPLETE_BBB_QRS_AT_LEAST_MS = 110.0
 # and our QRS reads short; folds 1–8 fit 80 ms with R′ ≥ 0.15 mV (morphology.R_PRIME_AT_LEAST_MV).
 INCOMPLETE_RBBB_QRS_AT_LEAST_MS = 80.0
 IVCD_QRS_AT_LEAST_MS = 110.0
+LBBB_BROAD_R_LEADS_AT_LEAST = 2          # of I, aVL, V5, V6, at least one of I/V5/V6
 # AHA 2009 gives −45°; PTB-XL folds 1–8 (cardiologists' labels, our measured axis) fit −35° best.
 LAFB_AXIS_DEG = (-90.0, -35.0)
 LPFB_AXIS_DEG = (90.0, 180.0)
@@ -100,7 +101,7 @@ def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     if not mo.s_dominant(ctx, "V1"):
         return False, []
     broad = [ld for ld in ("I", "aVL", "V5", "V6") if mo.broad_or_notched_r(ctx, ld)]
-    if not broad:
+    if len(broad) < LBBB_BROAD_R_LEADS_AT_LEAST or not set(broad) & {"I", "V5", "V6"}:
         return False, []
     q_in = [ld for ld in ("I", "V5", "V6") if mo.q_present(ctx, ld)]
     no_q = [ld for ld in ("I", "V5", "V6") if mo.q_absent(ctx, ld)]
@@ -150,7 +151,8 @@ def _bundle_branch(ctx: RuleContext) -> list[Statement]:
 
 def _preexcitation(ctx: RuleContext) -> list[Statement]:
     m = ctx.m
-    if m.pr_ms is None or m.pr_ms >= WPW_PR_BELOW_MS:
+    # Judged in sinus rhythm only: in a tachycardia the "P" before the QRS may be retrograde or a T.
+    if m.pr_ms is None or m.pr_ms >= WPW_PR_BELOW_MS or not ctx.has(*SINUS_CODES):
         return []
     leads = [ld for ld in (m.lead_amplitudes or {}) if ctx.amp(ld) is not None and ctx.amp(ld).delta_wave]
     if len(leads) < WPW_DELTA_LEADS_AT_LEAST:
