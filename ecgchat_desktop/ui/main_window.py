@@ -129,6 +129,14 @@ class MainWindow(QMainWindow):
         mv.addWidget(self.median_label)
         mv.addWidget(self.median_view, 1)
         self.tabs.addTab(median_page, "Median beats")
+        from ecgchat_desktop.ui.report_panel import ReportPanel
+
+        self.report_panel = ReportPanel(self)
+        self.report_panel.paper.setCurrentIndex(max(0, self.report_panel.paper.findData(
+            str(self.prefs.get("report/paper_size")).lower())))
+        self.report_panel.deidentify.setChecked(bool(self.prefs.get("report/deidentify")))
+        self.tabs.addTab(self.report_panel, "Report")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
         self.findings_panel = FindingsPanel(theme=self.theme)
@@ -191,6 +199,9 @@ class MainWindow(QMainWindow):
                                   "Ctrl+L")
         self.act_search = act("Search patients", lambda: (self.browser_dock.show(), self.browser.search.setFocus()),
                               QKeySequence.Find)
+        self.act_report = act("Report preview", lambda: self.tabs.setCurrentWidget(self.report_panel), "Ctrl+Shift+R")
+        self.act_save_report = act("Save report as PDF…", self.save_report, QKeySequence.Save)
+        self.act_print = act("Print report…", self.print_report, QKeySequence.Print)
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
         self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
@@ -274,6 +285,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = m_file.addMenu("Open &recent")
         self._rebuild_recent_menu()
         self.file_menu = m_file
+        m_file.addSeparator()
+        for a in (self.act_report, self.act_save_report, self.act_print):
+            m_file.addAction(a)
         m_file.addSeparator()
         self.file_menu_tail = m_file.addAction(self.act_quit)
         m_view = mb.addMenu("&View")
@@ -746,6 +760,34 @@ class MainWindow(QMainWindow):
         w_mm = vb.width() / px_per_mm
         h_mm = vb.height() / px_per_mm
         vb.setRange(xRange=(x0, x0 + w_mm), yRange=(y1 - h_mm, y1), padding=0)
+
+    # ================================================================ report
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.report_panel and self.doc is not None \
+                and getattr(self.report_panel, "_doc_shown", None) is not self.doc:
+            self.report_panel._doc_shown = self.doc
+            self.report_panel.refresh()
+
+    def _with_report(self, then) -> None:
+        self.tabs.setCurrentWidget(self.report_panel)
+        if self.report_panel.pdf is not None and getattr(self.report_panel, "_doc_shown", None) is self.doc:
+            then()
+            return
+
+        def once(_n):
+            self.report_panel.previewReady.disconnect(once)
+            then()
+        self.report_panel.previewReady.connect(once)
+        self.report_panel._doc_shown = self.doc
+        self.report_panel.refresh()
+
+    def save_report(self) -> None:
+        if self.doc is not None:
+            self._with_report(self.report_panel.save_dialog)
+
+    def print_report(self) -> None:
+        if self.doc is not None:
+            self._with_report(self.report_panel.print_dialog)
 
     # ================================================================ calipers
     def _update_caliper_readout(self) -> None:

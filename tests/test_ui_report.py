@@ -1,0 +1,68 @@
+"""Report from the real window: preview rendered from the PDF, saved to disk and kept in the
+database, printed through Qt's print system (to a PDF printer, the offscreen stand-in for paper)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ecgchat_desktop.settings import SAMPLES_DIR
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture()
+def window(qtbot, ecgchat_home):
+    from ecgchat_desktop.ui.main_window import MainWindow
+    from ecgchat_desktop.ui.preferences import Preferences
+
+    win = MainWindow(Preferences(), load_model=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    with qtbot.waitSignal(win.storeReady, timeout=30_000):
+        pass
+    yield win
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(120_000)
+    qtbot.wait(10)
+    if win.store is not None:
+        win.store.close()
+
+
+def test_preview_save_and_print(qtbot, window, tmp_path):
+    from pypdf import PdfReader
+
+    win = window
+    with qtbot.waitSignal(win.analysisShown, timeout=90_000) as b:
+        win.open_paths([str(SAMPLES_DIR / "ptbxl-00008" / "00008_hr.hea")])
+    doc = b.args[0]
+    panel = win.report_panel
+    with qtbot.waitSignal(panel.previewReady, timeout=60_000) as prev:
+        win.act_report.trigger()
+    n_pages = prev.args[0]
+    assert n_pages >= 1 and len(panel.page_labels) == n_pages
+    pix = panel.page_labels[0].pixmap()
+    assert pix.width() > pix.height() > 300            # landscape page image
+    # Save: the file is the PDF, and the database keeps the same bytes.
+    out = tmp_path / "report.pdf"
+    with qtbot.waitSignal(panel.saved, timeout=30_000) as saved:
+        panel.save_to(str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) == n_pages
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "25 mm/s" in text
+    report_id = saved.args[1]
+    if doc.record_id is not None:
+        assert report_id is not None and win.store.report_pdf(report_id) == data
+    # Print through QtPrintSupport onto a PDF "printer".
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = QPrinter(QPrinter.HighResolution)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFormat(QPrinter.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    assert panel.print_to(printer) == n_pages
+    assert len(PdfReader(str(printed)).pages) == n_pages
