@@ -21,6 +21,7 @@ _READER_MODULES: tuple[str, ...] = (
     "hl7_aecg",
     "philips_xml",
     "ge_muse_xml",
+    "edf_reader",
     "wfdb_reader",
     "csv_reader",
 )
@@ -66,7 +67,7 @@ def _detect(path: Path) -> ModuleType:
         except Exception:  # a sniffer must never decide the outcome by crashing
             continue
     raise UnsupportedFormatError(
-        path, "not a recognised ECG format (WFDB, DICOM, HL7 aECG, SCP-ECG, Philips XML, GE MUSE XML, CSV)")
+        path, "not a recognised ECG format (WFDB, DICOM, HL7 aECG, SCP-ECG, Philips XML, GE MUSE XML, EDF, CSV)")
 
 
 def read_ecg(path: str | Path):
