@@ -233,3 +233,10 @@ def test_annotate_keeps_text_and_marks_every_flag():
 def test_empty_answer_has_nothing_to_check():
     report = check_answer("", NORMAL)
     assert report.checked == 0 and report.verdict == "verified"
+
+
+def test_model_text_presenting_a_statement_as_confirmed_is_flagged():
+    report = check_answer("The program's findings on sinus rhythm are confirmed.", NORMAL)
+    assert report.verdict == "unsupported" and report.flagged[0].kind == "certainty"
+    assert check_answer("These statements must be confirmed by a physician.", NORMAL).checked == 0
+    assert check_answer("The tracing definitely shows sinus rhythm.", NORMAL).verdict == "unsupported"

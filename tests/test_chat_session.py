@@ -108,3 +108,29 @@ def test_prefill_makes_the_findings_prefix_cached(engine):
     assert n > 100 and engine.llm.n_tokens == n
     ans = session.ask("What is the QRS duration?")
     assert ans.n_tokens >= 1
+
+
+def test_report_sections_fill_numbers_from_findings_and_gate_model_text(engine):
+    from ecgchat_desktop.chat import draft_report_sections
+    from test_chat_claims import STEMI
+
+    sections = draft_report_sections(STEMI, engine, max_tokens=60)
+    assert list(sections) == ["patient_information", "clinical_context", "ecg_data_analysis",
+                              "findings", "conclusion", "recommendations"]
+    assert "heart rate 72 bpm" in sections["ecg_data_analysis"]["text"]
+    assert "Fridericia 409 ms" in sections["ecg_data_analysis"]["text"]
+    assert sections["ecg_data_analysis"]["source"] == "program"
+    assert "[CRITICAL]" in sections["findings"]["text"]
+    for key in ("conclusion", "recommendations"):
+        sec = sections[key]
+        # model text is used only when verified; otherwise program text, with the draft kept
+        if sec["source"] == "language model":
+            assert sec["verdict"] == "verified"
+        else:
+            assert sec["source"].startswith("program") and "rejected_draft" in sec
+            assert sec["verdict"] != "verified"
+        assert sec["text"].strip()
+    # without a model every section is program text
+    plain = draft_report_sections(STEMI, None)
+    assert plain["conclusion"]["text"].startswith("Abnormal ECG: ST elevation meeting STEMI criteria")
+    assert "STEMI pathway" in plain["recommendations"]["text"]

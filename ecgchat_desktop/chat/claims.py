@@ -566,12 +566,32 @@ def check_answer(text: str, findings) -> ClaimReport:
     for s_start, s_end in _sentences(text):
         sentence = text[s_start:s_end]
         about = _is_about_this_ecg(sentence)
+        _certainty(sentence, s_start, report, taken)
         _numbers(sentence, s_start, findings, report, taken)
         _qualitative(sentence, s_start, findings, report, taken)
         if about:
             _diagnoses(sentence, s_start, present, report, taken)
     report.claims.sort(key=lambda c: c.start)
     return report
+
+
+# Model text must never present a machine statement as a confirmed diagnosis.
+_CERTAINTY = re.compile(
+    r"\b(?:(?:is|are|was|were|has been|have been)\s+(?:now\s+)?confirmed|confirms?\s+(?:the|a|that)\b"
+    r"|definitive(?:ly)?\s+diagnos\w*|(?:diagnosis|findings?) (?:is|are) (?:certain|definite)"
+    r"|certainly has|definitely (?:has|shows|is))",
+    re.I)
+
+
+def _certainty(sentence: str, offset: int, report: ClaimReport, taken) -> None:
+    for m in _CERTAINTY.finditer(sentence):
+        before = sentence[max(0, m.start() - 40):m.start()]
+        if re.search(r"\b(not|never|until|must be|should be|to be|needs? to be|physician)\b", before, re.I):
+            continue  # "must be confirmed by a physician" is the right message
+        span = (offset + m.start(), offset + m.end())
+        report.claims.append(Claim("certainty", m.group(0), span[0], span[1], status=UNSUPPORTED,
+                                   reason="program statements are drafts until a physician confirms them"))
+        taken.append(span)
 
 
 def _overlaps(a: int, b: int, taken) -> bool:
