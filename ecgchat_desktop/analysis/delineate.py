@@ -25,12 +25,16 @@ from scipy.ndimage import uniform_filter1d
 
 from ecgchat_desktop.analysis import preprocess
 
-K_ON = 0.04
-K_OFF = 0.06
+K_ON = 0.02
+K_OFF = 0.03
+FLOOR_FACTOR = 1.5
 QUIET_S = 0.010
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.010
 T_SMOOTH_S = 0.010
+FINE_SMOOTH_S = 0.004
+REFINE_S = 0.008
+HINGE_SPAN_S = 0.016
 
 
 @dataclass
@@ -92,15 +96,25 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
         return None, None
     big = np.flatnonzero(v[lo:hi] >= 0.25 * vmax) + lo
     core_start, core_end = int(big[0]), int(big[-1])
-    pre = v[max(0, r - int(0.30 * fs)): max(1, core_start - int(0.02 * fs))]
-    post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.25 * fs))]
-    floor_on = float(np.percentile(pre, 20)) if pre.size else 0.0
-    floor_off = float(np.percentile(post, 20)) if post.size else 0.0
+    # Floors: typical velocity in the PR segment / early ST segment right beside the QRS.
+    pre = v[max(0, core_start - int(0.06 * fs)): max(1, core_start - int(0.02 * fs))]
+    post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.10 * fs))]
+    floor_on = float(np.median(pre)) if pre.size else 0.0
+    floor_off = float(np.median(post)) if post.size else 0.0
+    thr_on = max(FLOOR_FACTOR * floor_on, K_ON * vmax)
+    thr_off = max(FLOOR_FACTOR * floor_off, K_OFF * vmax)
     run = max(2, int(round(QUIET_S * fs)))
-    on = _quiet_run_backward(v, core_start, max(0, core_start - int(0.12 * fs)),
-                             floor_on + K_ON * (vmax - floor_on), run)
-    off = _quiet_run_forward(v, core_end, min(n, core_end + int(0.16 * fs)),
-                             floor_off + K_OFF * (vmax - floor_off), run)
+    on_stop = max(0, core_start - int(0.12 * fs))
+    on = _quiet_run_backward(v, core_start, on_stop, thr_on, run)
+    if on is None and core_start - on_stop > run:
+        # No quiet stretch (e.g. the P wave runs into the QRS): the calmest point.
+        seg = uniform_filter1d(v[on_stop:core_start], run)
+        on = float(on_stop + int(np.argmin(seg)) + run // 2)
+    off_stop = min(n, core_end + int(0.16 * fs))
+    off = _quiet_run_forward(v, core_end, off_stop, thr_off, run)
+    if off is None and off_stop - core_end > run:
+        seg = uniform_filter1d(v[core_end:off_stop], run)
+        off = float(core_end + int(np.argmin(seg)) + run // 2)
     return on, off
 
 
@@ -112,6 +126,24 @@ def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
     xi = np.arange(xm, xr + step, step)
     area = (y[xm] - y[xi]) * np.abs(2 * xr - xi - xm)
     return int(xi[int(np.argmax(area))])
+
+
+def _hinge(y: np.ndarray, est: int, half: int, span: int, onset: bool) -> int:
+    """Refine a boundary to the knot of the best continuous two-piece fit: flat before
+    (onset) or after (offset) the knot, straight line on the wave side. `span` samples
+    on each side of a knot candidate enter the fit; candidates are est +- half."""
+    n = y.size
+    best, best_err = est, np.inf
+    for t in range(max(span, est - half), min(n - span, est + half + 1)):
+        seg = y[t - span: t + span + 1]
+        i = np.arange(-span, span + 1, dtype=float)
+        ramp = np.maximum(0.0, i) if onset else np.maximum(0.0, -i)
+        a = np.stack([np.ones_like(ramp), ramp], axis=1)
+        coef, res, *_ = np.linalg.lstsq(a, seg, rcond=None)
+        err = float(res[0]) if res.size else float(((a @ coef - seg) ** 2).sum())
+        if err < best_err:
+            best, best_err = t, err
+    return best
 
 
 def _smooth(x: np.ndarray, width: float) -> np.ndarray:
@@ -136,27 +168,10 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
     base_a, base_b = max(0, ion - int(0.02 * fs)), max(1, ion - int(0.004 * fs))
     base = m[:, base_a:base_b].mean(axis=1, keepdims=True)
 
-    # --- T wave (smoothed after cropping, so the QRS cannot leak into the T curve)
-    st = np.zeros(n)
-    t_from = min(n - 1, ioff + int(0.02 * fs))
-    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
-    t_lo = ioff + int(0.06 * fs)
-    t_hi = min(n - 1, r + int(min(0.75 * rr, rr - 0.1, 0.7) * fs))
-    if t_hi - t_lo > int(0.05 * fs):
-        tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
-        if t_lo < tp < t_hi - 1:
-            out.t_peak = float(tp)
-            end = min(n - 1, r + int(min(0.9 * rr, 0.8) * fs), tp + int(0.3 * fs))
-            ds = np.gradient(st[tp:end + 1])
-            xm = tp + int(np.argmin(ds)) if ds.size else tp
-            out.t_offset = float(_trapezium(st, xm, end))
-
-    # --- P wave
+    # --- P wave first: its window starts after the previous beat's T wave (estimated from
+    # an upper-normal QT, 460 ms·sqrt(RR)), so at fast rates a T is not taken for a P.
     p_hi = ion - int(0.01 * fs)
-    p_lo = max(0, ion - int(0.32 * fs))
-    if out.t_offset is not None:
-        prev_tend = out.t_offset - rr * fs  # the previous beat's T end in this array
-        p_lo = max(p_lo, int(prev_tend) + 1)
+    p_lo = max(0, ion - int(0.32 * fs), int(ion - rr * fs + 0.46 * np.sqrt(rr) * fs))
     if p_hi - p_lo > int(0.06 * fs):
         seg = _smooth(m[:, p_lo:p_hi + 1], P_SMOOTH_S * fs)
         k = max(1, int(0.01 * fs))
@@ -176,8 +191,35 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             down = pk + int(np.argmin(ds[pk:]))
             p_on = _trapezium(sp, up, max(0, pk - int(0.15 * fs)))
             p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
+            # Refine on the lightly smoothed curve (the trapezium ran on a smoother one).
+            fine = _spatial_magnitude(_smooth(m[:, p_lo:p_hi + 1] - line, FINE_SMOOTH_S * fs))
+            h, sp_n = int(REFINE_S * fs), int(HINGE_SPAN_S * fs)
+            p_on = _hinge(fine, p_on, h, min(sp_n, max(2, (pk - p_on))), onset=True)
+            p_off = _hinge(fine, p_off, h, min(sp_n, max(2, (p_off - pk))), onset=False)
             out.p_present = True
             out.p_peak = float(p_lo + pk)
             out.p_onset = float(p_lo + p_on)
             out.p_offset = float(p_lo + p_off)
+
+    # --- T wave (smoothed after cropping, so the QRS cannot leak into the T curve). It
+    # must end before the next beat's P wave (or 40 ms before its QRS without P).
+    st = np.zeros(n)
+    t_from = min(n - 1, ioff + int(0.02 * fs))
+    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
+    next_start = (out.p_onset if out.p_present else on - 0.04 * fs) + rr * fs
+    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs))
+    t_lo = ioff + int(0.06 * fs)
+    t_hi = t_end_max - int(0.04 * fs)
+    if t_hi - t_lo > int(0.05 * fs):
+        tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
+        if t_lo < tp < t_hi - 1:
+            out.t_peak = float(tp)
+            end = min(t_end_max, tp + int(0.3 * fs))
+            ds = np.gradient(st[tp:end + 1])
+            xm = tp + int(np.argmin(ds)) if ds.size else tp
+            t_off = _trapezium(st, xm, end)
+            fine = np.zeros(n)
+            fine[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, FINE_SMOOTH_S * fs))
+            span = min(int(HINGE_SPAN_S * 2 * fs), max(2, t_off - tp))
+            out.t_offset = float(_hinge(fine, t_off, int(REFINE_S * fs), span, onset=False))
     return out

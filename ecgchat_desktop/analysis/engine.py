@@ -149,7 +149,10 @@ def measure(ecg) -> Measurements:
     knot_rel = (on0 - r0 - 0.012 * FS) if on0 is not None else -0.08 * FS
     x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False, mains_hz=mains)
     xm = x_lp - preprocess.spline_baseline(x_lp, peaks + int(round(knot_rel)), FS)
-    med, r_idx, _aligned = median_beat.build(xm, peaks[dom], FS, usable)
+    # Align every beat on the dominant QRS, so per-beat fiducials do not inherit the
+    # detector's jitter; the median is built from the aligned dominant beats.
+    peaks = median_beat.align(xm, peaks, FS, usable, reference=peaks[dom])
+    med, r_idx, _ = median_beat.build(xm, peaks[dom], FS, usable, aligned=True)
     rr_stats = rhythm.rr_statistics(peaks / FS)
     rr_dom = None
     if peaks.size > 1:

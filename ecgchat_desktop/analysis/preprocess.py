@@ -23,7 +23,7 @@ from scipy import signal
 
 WORKING_RATE_HZ = 500.0
 BASELINE_HP_HZ = 0.67
-MEASURE_LP_HZ = 150.0
+MEASURE_LP_HZ = 250.0
 
 
 def resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
