@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
             str(self.prefs.get("report/paper_size")).lower())))
         self.report_panel.deidentify.setChecked(bool(self.prefs.get("report/deidentify")))
         self.tabs.addTab(self.report_panel, "Report")
+        from ecgchat_desktop.ui.compare_panel import ComparePanel
+
+        self.compare_panel = ComparePanel(self)
+        self.tabs.addTab(self.compare_panel, "Compare")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -202,6 +206,8 @@ class MainWindow(QMainWindow):
         self.act_report = act("Report preview", lambda: self.tabs.setCurrentWidget(self.report_panel), "Ctrl+Shift+R")
         self.act_save_report = act("Save report as PDF…", self.save_report, QKeySequence.Save)
         self.act_print = act("Print report…", self.print_report, QKeySequence.Print)
+        self.act_compare = act("Compare with previous ECG", lambda: self.tabs.setCurrentWidget(self.compare_panel),
+                               "Ctrl+Shift+C")
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
         self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
@@ -297,6 +303,8 @@ class MainWindow(QMainWindow):
         for a in (self.act_tracing, self.act_median, self.act_fiducials, self.act_fit, self.act_zoom_in,
                   self.act_zoom_out, self.act_actual, self.act_page_prev, self.act_page_next):
             m_view.addAction(a)
+        m_view.addAction(self.act_compare)
+        m_view.addAction(self.act_report)
         m_view.addSeparator()
         m_view.addAction(self.act_dark)
         self.view_menu = m_view
@@ -763,6 +771,8 @@ class MainWindow(QMainWindow):
 
     # ================================================================ report
     def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.compare_panel and self.compare_panel._for_doc is not self.doc:
+            self.compare_panel.refresh()
         if self.tabs.widget(index) is self.report_panel and self.doc is not None \
                 and getattr(self.report_panel, "_doc_shown", None) is not self.doc:
             self.report_panel._doc_shown = self.doc
