@@ -208,6 +208,9 @@ class MainWindow(QMainWindow):
         self.act_print = act("Print report…", self.print_report, QKeySequence.Print)
         self.act_compare = act("Compare with previous ECG", lambda: self.tabs.setCurrentWidget(self.compare_panel),
                                "Ctrl+Shift+C")
+        self.act_settings = act("Settings…", self.open_settings, QKeySequence.Preferences)
+        if not self.act_settings.shortcut().toString():
+            self.act_settings.setShortcut(QKeySequence("Ctrl+,"))
         self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
         self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
         self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
@@ -314,6 +317,8 @@ class MainWindow(QMainWindow):
             self.tools_menu.addAction(a)
         self.tools_menu.addSeparator()
         self.tools_menu.addAction(self.act_confirm)
+        self.tools_menu.addSeparator()
+        self.tools_menu.addAction(self.act_settings)
         self.help_menu = mb.addMenu("&Help")
         self.help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
         self.help_menu.addAction("About", self.show_about)
@@ -856,6 +861,32 @@ class MainWindow(QMainWindow):
             self.confirmed.emit(int(cid))
 
         self._bg(work, on_done=done, on_error=lambda e: (self._end_busy(), self._notify(f"Confirmation failed: {e}")))
+
+    # ================================================================ settings
+    def open_settings(self):
+        from ecgchat_desktop.ui.settings_dialog import show_settings
+
+        return show_settings(self)
+
+    def apply_settings(self, changed: dict) -> None:
+        """Take persisted settings into use (called after the settings dialog)."""
+        if any(k.startswith("view/") and k != "view/theme" for k in changed):
+            self._apply_prefs_to_controls()
+            self._on_display_changed()
+        if "view/theme" in changed:
+            self.act_dark.setChecked(changed["view/theme"] == "dark")
+            self.set_theme(changed["view/theme"])
+        if "report/paper_size" in changed:
+            self.report_panel.paper.setCurrentIndex(max(0, self.report_panel.paper.findData(
+                str(changed["report/paper_size"]).lower())))
+        if "report/deidentify" in changed:
+            self.report_panel.deidentify.setChecked(bool(changed["report/deidentify"]))
+        if any(k.startswith("model/") for k in changed):
+            self.chat_controller.shutdown()
+            self.chat_controller.model_settings = {
+                "path": self.prefs.get("model/path"), "n_ctx": self.prefs.get("model/n_ctx"),
+                "n_threads": self.prefs.get("model/n_threads"), "n_gpu_layers": self.prefs.get("model/n_gpu_layers")}
+            self.chat_controller.load_model()
 
     # ================================================================ misc
     def _notify(self, text: str) -> None:
