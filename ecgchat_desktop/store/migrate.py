@@ -16,6 +16,7 @@ exactly once.
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,20 +66,26 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def backup_sqlite(conn: Connection, db_path: Path, revision: str) -> Path:
-    """Copy the live database with SQLite's backup API; returns the backup's path."""
+def backup_sqlite(db_path: Path, revision: str) -> Path:
+    """Copy the database with SQLite's backup API; returns the backup's path.
+
+    Called while the migrating connection holds the write lock (BEGIN IMMEDIATE) but has
+    written nothing: a second, read-only connection then copies exactly the pre-upgrade
+    state (WAL lets it read; the backup API cannot read through a connection that is
+    itself inside a write transaction - it would wait forever)."""
     import sqlite3
 
     target = db_path.with_name(f"{db_path.stem}.backup-{revision}-{_stamp()}.sqlite3")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = conn.connection.driver_connection
+    source = sqlite3.connect(f"file:{quote(str(db_path))}?mode=ro", uri=True, timeout=30)
     dest = sqlite3.connect(partial)
     try:
         source.backup(dest)
         dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
     finally:
         dest.close()
+        source.close()
     with open(partial, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, target)
@@ -128,7 +135,7 @@ def ensure_schema(engine: Engine, target: str = "head") -> dict:
                             "the database already holds tables but none of ECG-Chat's schema "
                             "(alembic_version missing); refusing to write into it")
                 elif sqlite:
-                    backup = str(backup_sqlite(conn, Path(engine.url.database), rev))
+                    backup = str(backup_sqlite(Path(engine.url.database), rev))
                 elif conn.dialect.name == "postgresql":
                     backup = _backup_postgres(conn, rev)
                 elif os.environ.get("ECGCHAT_DB_UPGRADE_WITHOUT_BACKUP") != "1":
