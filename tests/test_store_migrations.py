@@ -94,7 +94,7 @@ def test_old_database_with_data_is_backed_up_then_upgraded(tmp_path):
         assert again.migration["backup"] is None
     finally:
         again.close()
-    assert len(list(tmp_path.glob("*.backup-*"))) == 1
+    assert len(list(db.parent.glob("*.backup-*"))) == 1
 
 
 def test_upgrade_can_be_refused(tmp_path):
