@@ -58,8 +58,8 @@ def main() -> int:
     cache = cache_dir_from_env()
     measured = {r.record_id: measure_record(r, cache) for r in records}
     print(f"PTB-XL folds 1–8: {len(records)} records (tuning split only)\n")
-    print(f"| {'statement':<6} | {"constant":<50} | {'current':>14} | F1 now | {'best':>14} | F1 best | pos |")
-    print(f"|{'-' * 8}|{"-" * 52}|{'-' * 16}|--------|{'-' * 16}|---------|-----|")
+    print(f"| {'statement':<6} | {'constant':<50} | {'current':>14} | F1 now | {'best':>14} | F1 best | pos |")
+    print(f"|{'-' * 8}|{'-' * 52}|{'-' * 16}|--------|{'-' * 16}|---------|-----|")
     for code, truth, module, name, values in GRID:
         mod = importlib.import_module(f"ecgchat_desktop.interpret.{module}")
         current = getattr(mod, name)
@@ -67,7 +67,7 @@ def main() -> int:
         results = [(f1_with(records, measured, code, truth, module, name, v), v) for v in values]
         best_s, best_v = max(results, key=lambda sv: (sv[0]["f1"] or 0.0, sv[1] == current))
         f = lambda s: "  —  " if s["f1"] is None else f"{s['f1']:.2f}"  # noqa: E731
-        print(f"| {code:<6} | {module + "." + name:<50} | {str(current):>14} | {f(now):>6} | {str(best_v):>14} | "
+        print(f"| {code:<6} | {module + '.' + name:<50} | {str(current):>14} | {f(now):>6} | {str(best_v):>14} | "
               f"{f(best_s):>7} | {now['n_pos']:>3} |")
     return 0
 
