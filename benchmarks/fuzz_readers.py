@@ -69,6 +69,8 @@ def collect_samples(formats_wanted: set[str] | None) -> dict[str, list[list[Path
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.name.startswith(("LICENSE", "README")) and path.suffix != ".dat":
                     candidates.append(_wfdb_files(path) if path.suffix == ".hea" else [path])
+    for edf in sorted((data / "wfdb-formats").glob("*.edf")):
+        candidates.append([edf])
     for name in WFDB_RECORDS:
         hea = data / "wfdb-formats" / f"{name}.hea"
         if hea.is_file():
