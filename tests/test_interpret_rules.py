@@ -44,6 +44,14 @@ def test_nothing_measured_gives_no_statement_and_never_normal():
                                               "hodges": None}))
 
 
+def test_children_get_an_adult_criteria_warning_and_never_normal():
+    from ecgchat_desktop.ecg import Patient
+    c = codes(normal(), Patient(sex="F", age_years=15.9))
+    assert "PEDIATRIC" in c and "NORM" not in c
+    assert "PEDIATRIC" not in codes(normal(), Patient(sex="F", age_years=16.0))
+    assert "PEDIATRIC" not in codes(normal(), UNKNOWN)
+
+
 def test_abnormal_statement_suppresses_normal():
     c = codes(normal(pr_ms=230.0))
     assert "NORM" not in c and "1AVB" in c

@@ -61,6 +61,17 @@ def _quality(ctx: RuleContext) -> list[Statement]:
         "leads not used by any criterion: " + ", ".join(f"{k} ({v})" for k, v in bad.items())])]
 
 
+ADULT_FROM_AGE_YEARS = 16.0
+
+
+def _pediatric(ctx: RuleContext) -> list[Statement]:
+    if ctx.age_years is None or ctx.age_years >= ADULT_FROM_AGE_YEARS:
+        return []
+    return [make_statement("PEDIATRIC", [
+        f"age {ctx.age_years:.0f} y < {ADULT_FROM_AGE_YEARS:.0f} y; rate, axis, voltage and T-wave limits used "
+        "here are adult ones (a right axis or T inversion in V1–V3 may be normal for age)"])]
+
+
 def _overall(ctx: RuleContext) -> list[Statement]:
     severe = [s for s in ctx.statements if s.severity in ("critical", "abnormal")]
     if severe:
@@ -89,4 +100,4 @@ def _overall(ctx: RuleContext) -> list[Statement]:
     return [make_statement("NORM", ev, text=text)]
 
 
-STEPS = (_low_voltage, _quality, _overall)
+STEPS = (_low_voltage, _quality, _pediatric, _overall)

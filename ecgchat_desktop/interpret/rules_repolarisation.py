@@ -66,6 +66,9 @@ def _st_depression(ctx: RuleContext) -> list[Statement]:
         ev.append("with LVH: may be secondary (strain pattern)")
     if skip:
         ev.append("V1–V3 not used (right bundle branch block)")
+    note = ctx.exclusion_note(CONTIGUOUS_ORDER)
+    if note:
+        ev.append(note)
     text = f"ST depression, {', '.join(leads)}"
     return [make_statement("STD", ev, text=text)]
 
@@ -89,6 +92,9 @@ def _t_inversion(ctx: RuleContext) -> list[Statement]:
     ev = [f"T ≤ {TINV_AT_MOST_MV} mV in contiguous leads: " + ", ".join(lines[ld] for ld in leads)]
     if skip:
         ev.append("V1–V3 not used (right bundle branch block)")
+    note = ctx.exclusion_note(TINV_LEADS)
+    if note:
+        ev.append(note)
     return [make_statement("TINV", ev, text=f"T-wave inversion, {', '.join(leads)}")]
 
 

@@ -44,6 +44,25 @@ def rr_irregularity(rr_ms: np.ndarray) -> float | None:
     return float(np.median(np.abs(np.diff(rr_ms))) / np.mean(rr_ms))
 
 
+SARRH_WINDOW_S = 10.0   # longer recordings (Holter-like) are judged per 10 s window
+
+
+def _sinus_rr_range_ms(drr: np.ndarray) -> float | None:
+    """Longest minus shortest sinus RR within a 10 s resting-ECG window; for longer recordings the
+    median over consecutive windows (slow rate trends over minutes are not sinus arrhythmia)."""
+    if drr.size < 3:
+        return None
+    if drr.sum() <= (SARRH_WINDOW_S + 2.0) * 1000.0:
+        return float(drr.max() - drr.min())
+    t = np.cumsum(drr) / 1000.0
+    ranges = []
+    for start in np.arange(0.0, t[-1], SARRH_WINDOW_S):
+        w = drr[(t > start) & (t <= start + SARRH_WINDOW_S)]
+        if w.size >= 3:
+            ranges.append(float(w.max() - w.min()))
+    return float(np.median(ranges)) if ranges else None
+
+
 def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
     """RR intervals between consecutive dominant beats only (ectopic beats and their
     compensatory pauses removed), used for sinus arrhythmia."""
@@ -148,7 +167,7 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                      f"P axis {fmt_deg(pax)} within {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")
             base = [p_ev, ax_ev]
             drr = _dominant_rr_ms(ctx)
-            rr_range = float(drr.max() - drr.min()) if drr.size >= 3 else None
+            rr_range = _sinus_rr_range_ms(drr)
             sarrh = rr_range is not None and rr_range >= SARRH_RANGE_AT_LEAST_MS and \
                 (irregular is None or irregular < AF_IRREGULARITY_AT_LEAST or (pf or 0) >= SINUS_P_FRACTION_AT_LEAST)
             if hr < SBRAD_BELOW_BPM:
@@ -160,8 +179,10 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                     f"rate {hr:.0f} bpm within {SBRAD_BELOW_BPM:.0f}–{STACH_ABOVE_BPM:.0f} bpm"]))
             if sarrh:
                 out.append(make_statement("SARRH", base + [
-                    f"sinus RR range {rr_range:.0f} ms ≥ {SARRH_RANGE_AT_LEAST_MS:.0f} ms "
-                    f"(shortest {drr.min():.0f} ms, longest {drr.max():.0f} ms)", _rate_phrase(hr)]))
+                    f"sinus RR range {rr_range:.0f} ms ≥ {SARRH_RANGE_AT_LEAST_MS:.0f} ms"
+                    + (f" (shortest {drr.min():.0f} ms, longest {drr.max():.0f} ms)"
+                       if drr.sum() <= (SARRH_WINDOW_S + 2.0) * 1000.0 else " (median over 10 s windows)"),
+                    _rate_phrase(hr)]))
         elif hr is not None:
             # Regular, no sinus P waves: name what can be named, no more.
             ev = [("P waves: not assessed" if pf is None else f"P waves in {pf:.0%} of beats"),
