@@ -241,11 +241,13 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
 # Abbreviations that mean something else too often, never matched as claims.
 _AMBIGUOUS = {"SA", "SB", "SR", "STD", "STE", "AMI", "LAA", "INVT", "SVES", "VES", "LQT", "SQT", "AFL",
               "PACE", "AF"}
+# Everyday words some synonyms use ("child" for the paediatric statement): never claims.
+_SKIP_TERMS = {"child", "artifact", "age specific norms"}
 # ... though these are claims when written in capitals.
 _CASE_SENSITIVE_OK = {"AF", "SR", "AFL"}
 # Phrases whose words contain a term but do not claim it.
 _NOT_CLAIMS = re.compile(
-    r"natural pacemaker|heart's (own )?pacemaker|(sinus|SA|sinoatrial) node|LAD (artery|coronary)"
+    r"(natural|normal|physiological|dominant|intrinsic|heart's|its|own|primary)\s+(own\s+)?pacemaker|(sinus|SA|sinoatrial) node|LAD (artery|coronary)"
     r"|left anterior descending|(normal|sinus) (rate|range) of|pacemaker cells|delta waves? (is|are) absent",
     re.I)
 
@@ -271,7 +273,7 @@ def _term_index() -> tuple[re.Pattern, re.Pattern, dict[str, tuple[str, ...]]]:
                     continue
                 sensitive.add(t)
                 index.setdefault(t, set()).add(code)
-            else:
+            elif _norm(t) not in _SKIP_TERMS:
                 index.setdefault(_norm(t), set()).add(code)
     for term, codes in _UMBRELLA_TERMS.items():
         if term.upper() == term and len(term) <= 6:
@@ -805,16 +807,23 @@ def annotate(text: str, report: ClaimReport) -> str:
 def terms_in(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """Diagnostic terms mentioned in `text` (any phrasing, no negation or claim logic),
     longest match first; used to see what a question asks about."""
+    return [(term, codes) for _, _, term, codes in term_spans(text)]
+
+
+def term_spans(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(start, end, term, codes) of every diagnostic term in `text`, phrases that only
+    look like terms ("the heart's natural pacemaker") left out."""
     insensitive, sensitive, _ = _term_index()
+    excluded = [(m.start(), m.end()) for m in _NOT_CLAIMS.finditer(text)]
     hits = [(m.start(), m.end(), m.group(0)) for p in (insensitive, sensitive) for m in p.finditer(text)]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     used: list[tuple[int, int]] = []
     out = []
     for a, b, term in hits:
-        if _overlaps(a, b, used):
+        if _overlaps(a, b, used) or _overlaps(a, b, excluded):
             continue
         codes = _codes_of(term)
         if codes:
             used.append((a, b))
-            out.append((term, codes))
+            out.append((a, b, term, codes))
     return out
