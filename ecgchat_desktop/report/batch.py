@@ -89,6 +89,7 @@ class ReportProducer:
         self.drafter = drafter
         self.user = user
         self.stored_transcript = stored_transcript
+        self.last_timings: dict[str, float] = {}
         self.warn = warn or (lambda msg: print(f"ecgchat: warning: {msg}", file=sys.stderr))
 
     def produce(self, source: Path, output: Path) -> ReportResult:
@@ -98,8 +99,11 @@ class ReportProducer:
         from ecgchat_desktop.io import read_ecg
         from ecgchat_desktop.report.render import render_report
 
+        clock = time.perf_counter
+        t0 = clock()
         ecg = read_ecg(source)
         findings = analyze_ecg(ecg)
+        t1 = clock()
         options = self.options if self.options.record_label else replace(self.options, record_label=source.name)
         record_id = confirmation = confirmation_id = None
         if self.store is not None:
@@ -111,12 +115,18 @@ class ReportProducer:
         transcript = None
         if self.store is not None and self.stored_transcript:
             transcript = latest_transcript(self.store, record_id)
+        t2 = clock()
         pdf = render_report(ecg, findings, options, narrative=narrative, confirmation=confirmation,
                             transcript=transcript)
+        t3 = clock()
         atomic_write(output, pdf)
         report_id = None
         if self.store is not None:
             report_id = self.store.add_report(record_id, pdf, created_by=self.user, confirmation_id=confirmation_id)
+        t4 = clock()
+        # Where the time goes (benchmarks/report_batch.py prints it; the GUI may show it).
+        self.last_timings = {"read_analyse_s": t1 - t0, "store_narrative_s": t2 - t1, "render_s": t3 - t2,
+                             "write_store_s": t4 - t3}
         return ReportResult(source, output, hashlib.sha256(pdf).hexdigest(), _count_pages(pdf), record_id,
                             report_id, narrative.source if narrative is not None else "structured")
 
