@@ -30,10 +30,13 @@ def test_synthetic_intervals_come_back():
     ecg, truth = synthetic_ecg(hr_bpm=72, pr_ms=170, p_ms=100, qrs_ms=96, qt_ms=390, noise_mv=0.005)
     m = measure(ecg)
     assert m.hr_bpm == pytest.approx(72, abs=0.5)
+    # QRS boundaries are exact (to the 2-ms working-rate sample). P and T ends are found on
+    # smoothed curves (chosen for accuracy on real records: see benchmarks/README.md),
+    # which places a perfectly sharp synthetic wave end up to ~half a smoothing window out.
     assert m.qrs_ms == pytest.approx(truth.qrs_ms, abs=2.0)
-    assert m.pr_ms == pytest.approx(truth.pr_ms, abs=4.0)
-    assert m.p_ms == pytest.approx(truth.p_ms, abs=10.0)
-    assert m.qt_ms == pytest.approx(truth.qt_ms, abs=8.0)
+    assert m.pr_ms == pytest.approx(truth.pr_ms, abs=8.0)
+    assert m.p_ms == pytest.approx(truth.p_ms, abs=16.0)
+    assert m.qt_ms == pytest.approx(truth.qt_ms, abs=14.0)
     assert m.p_wave_fraction == 1.0
     assert all(v is not None for v in m.qtc_ms.values())
     assert set(m.lead_quality.values()) == {"good"}
@@ -71,7 +74,8 @@ def test_normal_sinus_ludb(data_dir):
     m = measure(load_wfdb(data_dir / "ludb" / "data" / "1"))  # sinus bradycardia, LVH
     assert 40 < m.hr_bpm < 55
     assert m.p_wave_fraction >= 0.8
-    assert 120 <= m.pr_ms <= 220 and 60 <= m.qrs_ms <= 110 and 360 <= m.qt_ms <= 520
+    # Cardiologists (LUDB, global over 12 leads): PR 144, QRS 107 ms.
+    assert 120 <= m.pr_ms <= 180 and 85 <= m.qrs_ms <= 135 and 360 <= m.qt_ms <= 520
     assert m.median is not None and m.median.n_beats_used >= 5
 
 

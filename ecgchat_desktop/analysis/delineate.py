@@ -10,7 +10,7 @@ directly (the spatial curve leaves its baseline as soon as any lead does).
 - T peak: maximum of the spatial magnitude of the smoothed (20 ms moving average),
   baseline-corrected leads after the ST segment. T offset: trapezium-area method (Vázquez-Seisdedos et
   al. 2011) on that spatial magnitude after the T peak.
-- P wave: spatial magnitude of the smoothed (10 ms) leads, detrended over the window,
+- P wave: spatial magnitude of the smoothed (16 ms moving average) leads, detrended over the window,
   before the QRS; present when its peak stands clearly above the window's noise;
   onset/offset by the trapezium method on each side of the P peak.
 Positions are fractional samples of the median-beat array.
@@ -28,13 +28,12 @@ from ecgchat_desktop.analysis import preprocess
 K_ON = 0.02
 K_OFF = 0.03
 FLOOR_FACTOR = 1.5
+FLOOR_FACTOR_OFF = 2.5
+V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
 QUIET_S = 0.010
 P_MIN_MV = 0.025
-P_SMOOTH_S = 0.010
-T_SMOOTH_S = 0.010
-FINE_SMOOTH_S = 0.004
-REFINE_S = 0.008
-HINGE_SPAN_S = 0.016
+P_SMOOTH_S = 0.016
+T_SMOOTH_S = 0.020
 
 
 @dataclass
@@ -86,6 +85,8 @@ def _quiet_run_forward(v: np.ndarray, start: int, stop: int, thr: float, run: in
 def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | None]:
     """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples]."""
     v = spatial_velocity(m, fs)
+    if V_SMOOTH > 1:
+        v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
     n = v.size
     lo, hi = max(0, r - int(0.15 * fs)), min(n, r + int(0.15 * fs))
     if hi - lo < 3:
@@ -102,7 +103,7 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     floor_on = float(np.median(pre)) if pre.size else 0.0
     floor_off = float(np.median(post)) if post.size else 0.0
     thr_on = max(FLOOR_FACTOR * floor_on, K_ON * vmax)
-    thr_off = max(FLOOR_FACTOR * floor_off, K_OFF * vmax)
+    thr_off = max(FLOOR_FACTOR_OFF * floor_off, K_OFF * vmax)
     run = max(2, int(round(QUIET_S * fs)))
     on_stop = max(0, core_start - int(0.12 * fs))
     on = _quiet_run_backward(v, core_start, on_stop, thr_on, run)
@@ -115,7 +116,9 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     if off is None and off_stop - core_end > run:
         seg = uniform_filter1d(v[core_end:off_stop], run)
         off = float(core_end + int(np.argmin(seg)) + run // 2)
-    return on, off
+    # The moving average spreads activity by (w - 1) / 2 samples on each side: undo that.
+    spread = (V_SMOOTH - 1) / 2.0
+    return (None if on is None else on + spread), (None if off is None else off - spread)
 
 
 def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
@@ -126,24 +129,6 @@ def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
     xi = np.arange(xm, xr + step, step)
     area = (y[xm] - y[xi]) * np.abs(2 * xr - xi - xm)
     return int(xi[int(np.argmax(area))])
-
-
-def _hinge(y: np.ndarray, est: int, half: int, span: int, onset: bool) -> int:
-    """Refine a boundary to the knot of the best continuous two-piece fit: flat before
-    (onset) or after (offset) the knot, straight line on the wave side. `span` samples
-    on each side of a knot candidate enter the fit; candidates are est +- half."""
-    n = y.size
-    best, best_err = est, np.inf
-    for t in range(max(span, est - half), min(n - span, est + half + 1)):
-        seg = y[t - span: t + span + 1]
-        i = np.arange(-span, span + 1, dtype=float)
-        ramp = np.maximum(0.0, i) if onset else np.maximum(0.0, -i)
-        a = np.stack([np.ones_like(ramp), ramp], axis=1)
-        coef, res, *_ = np.linalg.lstsq(a, seg, rcond=None)
-        err = float(res[0]) if res.size else float(((a @ coef - seg) ** 2).sum())
-        if err < best_err:
-            best, best_err = t, err
-    return best
 
 
 def _smooth(x: np.ndarray, width: float) -> np.ndarray:
@@ -191,11 +176,6 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             down = pk + int(np.argmin(ds[pk:]))
             p_on = _trapezium(sp, up, max(0, pk - int(0.15 * fs)))
             p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
-            # Refine on the lightly smoothed curve (the trapezium ran on a smoother one).
-            fine = _spatial_magnitude(_smooth(m[:, p_lo:p_hi + 1] - line, FINE_SMOOTH_S * fs))
-            h, sp_n = int(REFINE_S * fs), int(HINGE_SPAN_S * fs)
-            p_on = _hinge(fine, p_on, h, min(sp_n, max(2, (pk - p_on))), onset=True)
-            p_off = _hinge(fine, p_off, h, min(sp_n, max(2, (p_off - pk))), onset=False)
             out.p_present = True
             out.p_peak = float(p_lo + pk)
             out.p_onset = float(p_lo + p_on)
@@ -217,9 +197,5 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             end = min(t_end_max, tp + int(0.3 * fs))
             ds = np.gradient(st[tp:end + 1])
             xm = tp + int(np.argmin(ds)) if ds.size else tp
-            t_off = _trapezium(st, xm, end)
-            fine = np.zeros(n)
-            fine[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, FINE_SMOOTH_S * fs))
-            span = min(int(HINGE_SPAN_S * 2 * fs), max(2, t_off - tp))
-            out.t_offset = float(_hinge(fine, t_off, int(REFINE_S * fs), span, onset=False))
+            out.t_offset = float(_trapezium(st, xm, end))
     return out

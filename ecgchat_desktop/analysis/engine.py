@@ -24,7 +24,6 @@ from ecgchat_desktop.analysis import (
 )
 from ecgchat_desktop.analysis.measurements import BeatFiducials, Measurements, MedianBeat
 
-FS = preprocess.WORKING_RATE_HZ
 P_MATCH_CORR = 0.6
 
 
@@ -41,8 +40,10 @@ def _fill_nan(x: np.ndarray) -> np.ndarray:
     return y
 
 
-def _ms(samples: float | None) -> float | None:
-    return None if samples is None else float(samples * 1000.0 / FS)
+def working_rate_hz(fs_original: float) -> float:
+    """500 Hz, or 1000 Hz for recordings sampled at 1000 Hz or more (down-sampling to
+    500 Hz would smear their sharp QRS edges through the anti-aliasing filter)."""
+    return 1000.0 if fs_original >= 1000.0 else preprocess.WORKING_RATE_HZ
 
 
 def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int):
@@ -75,6 +76,10 @@ def measure(ecg) -> Measurements:
     cannot be measured is None and `analysis_notes` says why."""
     m = Measurements()
     fs0 = float(ecg.sampling_rate_hz)
+    FS = working_rate_hz(fs0)
+
+    def _ms(samples: float | None) -> float | None:
+        return None if samples is None else float(samples * 1000.0 / FS)
     names = list(ecg.lead_names)
     raw = np.asarray(ecg.signals_mv, dtype=np.float64)
     m.sampling_rate_hz = fs0
@@ -265,7 +270,7 @@ def measure(ecg) -> Measurements:
         if labels[i] != quality.GOOD:
             continue
         qrs_area[name] = la.qrs_area_mv_ms
-        base = _baseline(med[i], bounds)
+        base = _baseline(med[i], bounds, FS)
         if bounds.qrs_offset is not None and bounds.t_offset is not None:
             a, b = int(round(bounds.qrs_offset)), int(round(bounds.t_offset)) + 1
             t_area[name] = float(np.trapezoid(med[i, a:b] - base, dx=1000.0 / FS))
@@ -298,7 +303,7 @@ def _r(v: float | None) -> int | None:
     return None if v is None else int(round(v))
 
 
-def _baseline(x: np.ndarray, bounds) -> float:
+def _baseline(x: np.ndarray, bounds, FS: float) -> float:
     if bounds.qrs_onset is None:
         return 0.0
     on = int(round(bounds.qrs_onset))
