@@ -1,8 +1,9 @@
 """`ecgchat import PATH... [--db URL]`: read, analyse and store ECG files and folders.
 
 Folders are searched recursively. A WFDB record is imported through its .hea header;
-its data files (.dat, .mat, annotation files: everything sharing the header's name)
-and the segment headers of a multi-segment record are not imported on their own.
+its data files (those the header names, and everything sharing the header's name:
+.dat, .mat, annotation files) and the segment headers of a multi-segment record are
+not imported on their own.
 Each ECG is stored in one transaction (signal, findings, audit event together), so a
 failing file or a killed import never leaves a partial row; an ECG already in the
 database (same content hash) is counted as a duplicate and not analysed again.
@@ -30,16 +31,19 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _segment_headers(header: Path) -> set[str]:
-    """Names of the segment records a multi-segment master header lists (skipped alone)."""
+def _header_references(header: Path) -> tuple[set[str], set[str]]:
+    """(segment record names, data file names) a WFDB header refers to; neither is imported alone."""
     try:
-        lines = header.read_text(encoding="latin-1", errors="replace").splitlines()
+        text = header.read_text(encoding="latin-1", errors="replace")
     except OSError:
-        return set()
-    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines or "/" not in lines[0].split()[0]:
-        return set()
-    return {ln.split()[0] for ln in lines[1:] if ln.split() and ln.split()[0] not in ("~",)}
+        return set(), set()
+    lines = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return set(), set()
+    rest = [ln[0] for ln in lines[1:] if ln]
+    if "/" in lines[0][0]:  # multi-segment master: "name/n_segments ..."
+        return set(rest) - {"~"}, set()
+    return set(), set(rest)
 
 
 def collect_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -62,17 +66,18 @@ def collect_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
                 names = sorted(n for n in names if not n.startswith("."))
                 stems = {n[:-4] for n in names if n.lower().endswith(".hea")}
                 segments: set[str] = set()
+                data_files: set[str] = set()
                 for n in names:
                     if n.lower().endswith(".hea"):
-                        segments |= _segment_headers(Path(folder) / n)
+                        seg, dat = _header_references(Path(folder) / n)
+                        segments |= seg
+                        data_files |= dat
                 for n in names:
-                    stem, dot, ext = n.rpartition(".")
-                    if not dot:
-                        stem = n
-                    if ext.lower() == "hea":
+                    stem = n.rpartition(".")[0] or n
+                    if n.lower().endswith(".hea"):
                         if stem not in segments:
                             add(Path(folder) / n)
-                    elif stem in stems:
+                    elif stem in stems or n in data_files:
                         continue  # a WFDB record's data or annotation file
                     else:
                         add(Path(folder) / n)
