@@ -166,15 +166,16 @@ def _first(seq):
 def _lead_name(channel, index: int) -> str:
     source = _first(_get(channel, "ChannelSourceSequence"))
     if source is not None:
+        # A standard SCP-ECG/MDC lead code is more reliable than free-text meanings.
+        code = str(_get(source, "CodeValue", "") or "").strip()
+        m = re.fullmatch(r"(?:5\.6\.3-9-|2:)(\d+)", code)
+        if m and int(m.group(1)) in _LEAD_BY_NUMBER:
+            return _LEAD_BY_NUMBER[int(m.group(1))]
         meaning = str(_get(source, "CodeMeaning", "") or "").strip()
         if meaning:
             name = canonical_lead_name(meaning)
             if name != meaning or not meaning.lower().startswith("lead"):
                 return name
-        code = str(_get(source, "CodeValue", "") or "").strip()
-        m = re.fullmatch(r"(?:5\.6\.3-9-|2:)(\d+)", code)
-        if m and int(m.group(1)) in _LEAD_BY_NUMBER:
-            return _LEAD_BY_NUMBER[int(m.group(1))]
         if code:
             return canonical_lead_name(code)
         if meaning:
@@ -254,6 +255,11 @@ def _decode_group(path: Path, group, index: int, notes: list[str]):
         if value in (info.min, info.max):
             pad_value = value
 
+    skewed = [j for j, ch in enumerate(channels)
+              if (_float(_get(ch, "ChannelSampleSkew"), 0.0) or 0.0) != 0.0
+              or (_float(_get(ch, "ChannelTimeSkew"), 0.0) or 0.0) != 0.0]
+    if skewed:
+        notes.append(f"{where}: channel skew stated for channels {[j + 1 for j in skewed]} and not applied")
     rows, names, dropped = [], [], []
     missing_sensitivity = False
     for j, ch in enumerate(channels):

@@ -71,7 +71,7 @@ _MV_PER_UNIT = {
 # Signal names that are never ECG whatever units the header gives them (PhysioNet
 # multi-parameter records often leave PLETH/RESP without units, i.e. "mV").
 _NON_ECG_NAME = re.compile(
-    r"^(resp|pleth|abp|art|pap|cvp|icp|lap|rap|uap|uc|spo2|sao2|co2|etco2|o2|temp|hr|pulse|"
+    r"^(resp|pleth|abp|art|pap|cvp|icp|lap|rap|uap|uc|spo2|sao2|co2|etco2|o2|temp|"
     r"nbp.*|abp.*|edf annotations|ppg|bp|pressure|flow|airflow|thorax|abdomen|sound|pcg|eeg.*|emg.*|eog.*)$",
     re.IGNORECASE,
 )
