@@ -110,6 +110,33 @@ def test_atrial_fibrillation_needs_irregular_rr_and_absent_p_waves():
     assert "AFIB" not in codes(normal(90.0, p_wave_fraction=0.1))
 
 
+def test_af_with_p_like_waves_needs_varying_p_to_qrs_distance():
+    peaks = _irregular()
+    varying = normal(90.0, r_peaks=peaks, beats=beats_for(peaks, [120.0, 150.0, 180.0, 200.0, 140.0, 170.0]),
+                     p_wave_fraction=0.9)
+    s = by_code(varying, "AFIB")
+    assert any("no fixed relation" in e for e in s.evidence)
+    fixed = replace(varying, beats=beats_for(peaks, 160.0))
+    assert "AFIB" not in codes(fixed)
+
+
+def test_ventricular_ectopy_does_not_make_sinus_rhythm_fibrillation():
+    hr = 70.0
+    peaks = regular_peaks(hr)
+    rr = 60.0 / hr * FS
+    # every third beat a PVC: early by 35 %, followed by a compensatory pause
+    shifted = list(peaks)
+    for i in range(2, len(shifted) - 1, 3):
+        shifted[i] = int(peaks[i] - 0.35 * rr)
+    beats = beats_for(shifted)
+    for i in range(2, len(beats) - 1, 3):
+        beats[i].beat_class = "ventricular_ectopic"
+        beats[i].rr_prev_ms = (shifted[i] - shifted[i - 1]) * 1000.0 / FS
+    m = normal(hr, r_peaks=shifted, beats=beats, p_wave_fraction=0.3, n_ventricular_ectopic=3)
+    c = codes(m)
+    assert "AFIB" not in c and "PVC" in c
+
+
 def test_rr_irregularity_definition():
     assert rr_irregularity(np.array([800.0] * 10)) == 0.0
     assert rr_irregularity(np.array([800.0, 800.0, 800.0])) is None  # too few intervals
