@@ -92,3 +92,23 @@ def test_convert_errors_exit_2(tmp_path, capsys):
     assert "x.csv" in err and len(err.strip().splitlines()) == 1
     assert main(["convert", str(tmp_path / "missing.hea"), "-o", str(tmp_path / "y.csv")]) == 2
     assert not (tmp_path / "y.csv").exists()
+
+
+def test_info_contract_on_every_shared_file(data_dir, capsys):
+    """Every shared sample file: exit 0 with the exact JSON keys, or exit 2 with one stderr line."""
+    paths = [p for p in sorted((data_dir / "formats").rglob("*")) if p.is_file() and not p.name.startswith("LICENSE")]
+    paths += sorted((data_dir / "wfdb-formats").glob("*.hea")) + sorted((data_dir / "wfdb-formats").glob("*.edf"))
+    paths = [p for p in paths if p.name != "flac_3_constant.hea"]  # 5.6 M samples; read in test_io_wfdb
+    readable = 0
+    for path in paths:
+        code = main(["info", str(path), "--json"])
+        out, err = capsys.readouterr()
+        if code == 0:
+            info = json.loads(out)
+            assert set(info) == INFO_KEYS and set(info["device_measurements"]) == MEASUREMENT_KEYS, path
+            assert info["units"] == "mV" and info["n_samples"] > 0 and info["leads"], path
+            readable += 1
+        else:
+            assert code == 2 and out == "", path
+            assert len(err.strip().splitlines()) == 1 and str(path) in err, (path, err)
+    assert readable >= 20
