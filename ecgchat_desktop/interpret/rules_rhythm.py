@@ -38,6 +38,10 @@ SPIKE_BEFORE_R_MS = (20.0, 350.0)
 # An ectopic beat counts when its preceding RR is this fraction of the median RR: early enough
 # to be premature, not so early that it is more likely a double detection (e.g. a tall T).
 ECTOPIC_RR_RATIO = (0.4, 0.8)
+# A premature atrial beat is also early against the cycle just before it and is followed by a
+# longer cycle (the sinus node resets); gradual sinus-arrhythmia shortening is not.
+PAC_LOCAL_RATIO_AT_MOST = 0.85
+PAC_PAUSE_RATIO_AT_LEAST = 1.2
 MIN_RR_FOR_IRREGULARITY = 5
 
 
@@ -104,8 +108,26 @@ def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tupl
         return engine_count, "as classified"
     med = float(np.median(rr))
     lo, hi = ECTOPIC_RR_RATIO
-    n = sum(1 for b in labelled if lo * med <= b.rr_prev_ms <= hi * med)
-    return n, f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
+    fs = ctx.m.sampling_rate_hz
+    index = {id(b): i for i, b in enumerate(beats)}
+    n = 0
+    for b in labelled:
+        if not lo * med <= b.rr_prev_ms <= hi * med:
+            continue
+        if beat_class == "supraventricular_ectopic":
+            i = index[id(b)]
+            if i < 2 or i + 1 >= len(beats) or not fs:
+                continue
+            before = (beats[i - 1].r_peak - beats[i - 2].r_peak) * 1000.0 / fs
+            after = (beats[i + 1].r_peak - b.r_peak) * 1000.0 / fs
+            if b.rr_prev_ms > PAC_LOCAL_RATIO_AT_MOST * before or after < PAC_PAUSE_RATIO_AT_LEAST * b.rr_prev_ms:
+                continue
+        n += 1
+    how = f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
+    if beat_class == "supraventricular_ectopic":
+        how += (f", ≤ {PAC_LOCAL_RATIO_AT_MOST:.0%} of the preceding cycle and followed by a cycle "
+                f"≥ {PAC_PAUSE_RATIO_AT_LEAST:.0%} of it")
+    return n, how
 
 
 def _paced_beats(ctx: RuleContext) -> tuple[int, str]:
