@@ -190,6 +190,25 @@ def test_ectopic_beats():
     assert "premature" in by_code(normal(n_supraventricular_ectopic=1), "PAC").evidence[0]
 
 
+def _with_early_beat(pause_ratio):
+    hr = 70.0
+    rr = 60.0 / hr * FS
+    peaks = regular_peaks(hr)
+    i = 5
+    early = int(peaks[i - 1] + 0.7 * rr)
+    shifted = peaks[:i] + [early] + [int(early + pause_ratio * 0.7 * rr + k * rr) for k in range(len(peaks) - i - 1)]
+    beats = beats_for(shifted)
+    beats[i].beat_class = "supraventricular_ectopic"
+    beats[i].premature = True
+    beats[i].rr_prev_ms = (shifted[i] - shifted[i - 1]) * 1000.0 / FS
+    return normal(hr, r_peaks=shifted, beats=beats, n_supraventricular_ectopic=1)
+
+
+def test_pac_needs_a_following_longer_cycle():
+    assert "PAC" in codes(_with_early_beat(1.6))
+    assert "PAC" not in codes(_with_early_beat(1.0))  # the rhythm just continues faster: not an ectopic beat
+
+
 def test_wide_complex_tachycardia_is_critical_unless_sinus():
     wct = normal(160.0, qrs_ms=150.0, p_wave_fraction=0.0, pr_ms=None)
     s = by_code(wct, "WCT")
