@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ecgchat_desktop.settings import SAMPLES_DIR
-from ecgchat_desktop.ui.paper_layout import LEFT_MARGIN_MM
+LEFT_MARGIN_MM = 10.0  # trace start at 25 mm/s (calibration zone)
 
 pytestmark = pytest.mark.gui
 

@@ -21,7 +21,9 @@ def test_one_second_is_speed_millimetres(speed):
     assert x1 - x0 == pytest.approx(speed)
     # The rhythm strip spans the whole 10 s page.
     assert rhythm.stop_sample - rhythm.start_sample == N
-    assert lay.width_mm == pytest.approx(pl.LEFT_MARGIN_MM + 10 * speed + pl.RIGHT_MARGIN_MM)
+    margin = 10.0 if speed == 25.0 else 15.0  # the pulse zone grows with the speed
+    assert lay.trace_x0_mm == margin and rhythm.x0_mm == margin
+    assert lay.width_mm == pytest.approx(margin + 10 * speed + pl.RIGHT_MARGIN_MM)
 
 
 def test_3x4_columns_cover_consecutive_quarters():

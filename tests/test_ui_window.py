@@ -90,7 +90,7 @@ def test_open_ptbxl_draws_twelve_leads_with_findings(qtbot, window, data_dir):
     assert {p.lead for p in lay.panels} == set(doc.ecg.lead_names)
     assert "12 leads" in window.header.text()
     # Every panel has a drawn trace inside its own strip.
-    for i, (panel, _curve) in enumerate(window.view._curves):
+    for i, panel in enumerate(window.view.layout_.panels):
         x, y = window.view.curve_data(i)
         assert len(x) > 100
         assert abs(np.nanmedian(y) - panel.baseline_mm) < lay.row_height_mm / 2
@@ -171,6 +171,7 @@ def test_open_dicom_shows_device_measurements_beside_ours(qtbot, window, data_di
     # The device's own values from the file (PR 148, QRS 120, QT 420, QTc 443 ms).
     assert rows["PR"][1] == "148 ms" and rows["QRS"][1] == "120 ms"
     assert rows["QT"][1] == "420 ms" and rows["QTc Bazett"][1] == "443 ms"
-    # Median beats tab: ours when analysed, else the device's from the file.
+    # Median beats tab (drawn when shown): ours when analysed, else the device's from the file.
+    window.act_median.trigger()
     assert window.median_view.layout_ is not None
     assert "median" in window.median_label.text().lower()

@@ -12,7 +12,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 
-from ecgchat_desktop.ui.paper_layout import LEFT_MARGIN_MM
 
 CALIPER_COLOR = "#0b57d0"
 ACTIVE_COLOR = "#e8710a"
@@ -114,9 +113,9 @@ class TimeCaliper(Caliper):
         """Recording time (s) of the two legs (the same for every row at one x)."""
         lay = self.view.layout_
         start = lay.page_start_s if lay is not None else 0.0
+        x0 = lay.trace_x0_mm if lay is not None else 10.0
         a, b = sorted((self.a, self.b))
-        return (start + (a - LEFT_MARGIN_MM) / self.speed_mm_s(),
-                start + (b - LEFT_MARGIN_MM) / self.speed_mm_s())
+        return (start + (a - x0) / self.speed_mm_s(), start + (b - x0) / self.speed_mm_s())
 
     def text(self) -> str:
         rate = self.rate_bpm()

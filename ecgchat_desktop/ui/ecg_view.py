@@ -12,12 +12,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from ecgchat_desktop.ui.paper_layout import (
-    LEFT_MARGIN_MM,
     PaperLayout,
     Panel,
     calibration_pulse_mm,
@@ -40,7 +39,10 @@ def _cosmetic_pen(color: str, width: float = 1.0, style=Qt.SolidLine) -> QPen:
 
 
 class PaperGrid(pg.GraphicsObject):
-    """1 mm and 5 mm lines, painted only where visible (a 30-minute strip is 45 m of paper)."""
+    """The paper and everything printed on it except the traces: 1 mm and 5 mm lines,
+    calibration pulses, lead-change ticks, lead labels and the footer. One item, painted only
+    where visible (a 30-minute strip is 45 m of paper), so a layout change adds two items to
+    the scene, not a hundred."""
 
     def __init__(self, width_mm: float, height_mm: float, colors: PaperColors):
         super().__init__()
@@ -48,6 +50,14 @@ class PaperGrid(pg.GraphicsObject):
         self.colors = colors
         self.setZValue(-100)
         self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
+        self.ink_lines: list = []           # QLineF in paper mm (pulses, ticks)
+        self.labels: list[tuple[float, float, str]] = []   # (x_mm, y_mm, text): top-left anchor
+        self.footer: tuple[float, float, str] | None = None
+        self.label_font = QFont()
+        self.label_font.setPointSizeF(9.5)
+        self.label_font.setBold(True)
+        self.footer_font = QFont()
+        self.footer_font.setPointSizeF(8.5)
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -59,6 +69,8 @@ class PaperGrid(pg.GraphicsObject):
             visible = vb.viewRect().intersected(self._rect)
         if visible.isEmpty():
             return
+        # Grid lines are axis-aligned: antialiasing would only blur them and cost time.
+        painter.setRenderHint(QPainter.Antialiasing, False)
         painter.fillRect(visible, QColor(self.colors.background))
         px_per_mm = 1.0
         if vb is not None:
@@ -68,15 +80,36 @@ class PaperGrid(pg.GraphicsObject):
         y0, y1 = math.floor(visible.top()), math.ceil(visible.bottom())
         if px_per_mm >= _MINOR_GRID_MIN_PX_PER_MM:
             painter.setPen(_cosmetic_pen(self.colors.minor, 1.0))
-            lines = [pg.QtCore.QLineF(x, y0, x, y1) for x in range(x0, x1 + 1) if x % 5]
-            lines += [pg.QtCore.QLineF(x0, y, x1, y) for y in range(y0, y1 + 1) if y % 5]
+            lines = [QLineF(x, y0, x, y1) for x in range(x0, x1 + 1) if x % 5]
+            lines += [QLineF(x0, y, x1, y) for y in range(y0, y1 + 1) if y % 5]
             painter.drawLines(lines)
         painter.setPen(_cosmetic_pen(self.colors.major, 1.4 if px_per_mm >= 2 else 1.0))
         step = 5 if px_per_mm * 5 >= 3 else 25
         xs = range(x0 - x0 % step, x1 + 1, step)
         ys = range(y0 - y0 % step, y1 + 1, step)
-        painter.drawLines([pg.QtCore.QLineF(x, y0, x, y1) for x in xs]
-                          + [pg.QtCore.QLineF(x0, y, x1, y) for y in ys])
+        painter.drawLines([QLineF(x, y0, x, y1) for x in xs] + [QLineF(x0, y, x1, y) for y in ys])
+        # Calibration pulses and lead-change ticks.
+        painter.setPen(_cosmetic_pen(self.colors.calibration, 1.25))
+        ink = [ln for ln in self.ink_lines if max(ln.x1(), ln.x2()) >= x0 and min(ln.x1(), ln.x2()) <= x1]
+        if ink:
+            painter.drawLines(ink)
+        # Text at a fixed size on screen, anchored at paper positions.
+        transform = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.TextAntialiasing, True)
+        painter.setPen(QColor(self.colors.label))
+        painter.setFont(self.label_font)
+        for x, y, text in self.labels:
+            if x0 - 50 <= x <= x1 and y0 <= y <= y1 + 10:
+                pt = transform.map(QPointF(x, y))
+                painter.drawText(QPointF(pt.x(), pt.y() + painter.fontMetrics().ascent()), text)
+        if self.footer is not None:
+            x, y, text = self.footer
+            painter.setFont(self.footer_font)
+            pt = transform.map(QPointF(max(x, visible.left() + 2.0), y))
+            painter.drawText(QPointF(pt.x(), pt.y() - painter.fontMetrics().descent()), text)
+        painter.restore()
 
 
 class EcgPaperView(pg.GraphicsLayoutWidget):
@@ -97,11 +130,11 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
         self.signals_mv: np.ndarray | None = None
         self.fs = 500.0
         self.footer_text = ""
-        self._curves: list[tuple[Panel, pg.PlotCurveItem]] = []
+        self._trace: pg.PlotCurveItem | None = None
+        self._panel_xy: list[tuple[np.ndarray, np.ndarray]] = []
         self._fiducial_items: list[pg.GraphicsObject] = []
         self._fiducials: dict[str, list[int]] | None = None
         self._grid: PaperGrid | None = None
-        self._footer: pg.TextItem | None = None
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(0)
@@ -119,10 +152,10 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
 
     def clear_paper(self) -> None:
         self.vb.clear()
-        self._curves = []
+        self._trace = None
+        self._panel_xy = []
         self._fiducial_items = []
         self._grid = None
-        self._footer = None
         self.layout_ = None
         self.signals_mv = None
 
@@ -135,37 +168,26 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
         self.layout_ = layout
         self.footer_text = footer
         c = self.colors
-        self._grid = PaperGrid(layout.width_mm, layout.height_mm, c)
-        self.vb.addItem(self._grid)
-        trace_pen = _cosmetic_pen(c.trace, 1.25)
-        cal_pen = _cosmetic_pen(c.calibration, 1.25)
-        # One calibration pulse per row, at the gain of the row's first panel.
+        grid = PaperGrid(layout.width_mm, layout.height_mm, c)
+        # One calibration pulse per row, as tall as the row's largest gain.
         rows_done: set[int] = set()
         for panel in layout.panels:
             if panel.row not in rows_done:
                 rows_done.add(panel.row)
                 gain = max(p.gain_mm_mv for p in layout.panels if p.row == panel.row)
                 x, y = calibration_pulse_mm(panel.baseline_mm, gain, layout.speed_mm_s)
-                self.vb.addItem(pg.PlotCurveItem(x, y, pen=cal_pen))
-            curve = pg.PlotCurveItem(pen=trace_pen, connect="finite", skipFiniteCheck=True)
-            curve.setZValue(10)
-            self.vb.addItem(curve)
-            self._curves.append((panel, curve))
-            label = pg.TextItem(panel.lead, color=c.label, anchor=(0, 1))
-            font = QFont()
-            font.setPointSizeF(9.5)
-            font.setBold(True)
-            label.setFont(font)
-            label.setPos(panel.x0_mm + 1.0, panel.baseline_mm + layout.row_height_mm * 0.42)
-            label.setZValue(20)
-            self.vb.addItem(label)
-            if panel.x0_mm > LEFT_MARGIN_MM + 0.1:  # lead change marker between columns
-                tick = pg.PlotCurveItem([panel.x0_mm, panel.x0_mm],
-                                        [panel.baseline_mm - 3, panel.baseline_mm + 3], pen=trace_pen)
-                self.vb.addItem(tick)
-        self._footer = pg.TextItem(footer, color=c.label, anchor=(0, 1))
-        self._footer.setPos(LEFT_MARGIN_MM, -layout.height_mm + 1.0)
-        self.vb.addItem(self._footer)
+                grid.ink_lines += [QLineF(x[i], y[i], x[i + 1], y[i + 1]) for i in range(len(x) - 1)]
+            if panel.x0_mm > layout.trace_x0_mm + 0.1:  # lead-change tick between columns
+                grid.ink_lines.append(QLineF(panel.x0_mm, panel.baseline_mm - 3, panel.x0_mm, panel.baseline_mm + 3))
+            grid.labels.append((panel.x0_mm + 1.0, panel.baseline_mm + layout.row_height_mm * 0.45, panel.lead))
+        grid.footer = (layout.trace_x0_mm, -layout.height_mm + 0.5, footer)
+        self._grid = grid
+        self.vb.addItem(grid)
+        # All traces in one curve (NaN between panels): one path to paint, one item to add.
+        self._trace = pg.PlotCurveItem(pen=_cosmetic_pen(c.trace, 1.25), connect="finite", skipFiniteCheck=True)
+        self._trace.setZValue(10)
+        self.vb.addItem(self._trace)
+        self._panel_xy = [(np.empty(0), np.empty(0)) for _ in layout.panels]
         # Long recordings: never show more than a few minutes of paper at once.
         # (No x/y limits: with the aspect locked they would force a fit to crop the page.)
         self.vb.setLimits(maxXRange=_MAX_VISIBLE_MM if layout.width_mm > _MAX_VISIBLE_MM else None)
@@ -184,7 +206,7 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
             return
         width = lay.width_mm
         if seconds is not None:
-            width = min(width, LEFT_MARGIN_MM + seconds * lay.speed_mm_s)
+            width = min(width, lay.trace_x0_mm + seconds * lay.speed_mm_s)
         self.vb.setRange(xRange=(0, width), yRange=(-lay.height_mm, 0), padding=0.01)
 
     def scroll_to_seconds(self, t_s: float) -> None:
@@ -193,7 +215,7 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
         if lay is None:
             return
         (x0, x1), _ = self.vb.viewRange()
-        left = LEFT_MARGIN_MM + (t_s - lay.page_start_s) * lay.speed_mm_s
+        left = lay.trace_x0_mm + (t_s - lay.page_start_s) * lay.speed_mm_s
         self.vb.setXRange(left, left + (x1 - x0), padding=0)
 
     def _on_range_changed(self, *_):
@@ -202,16 +224,17 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
         self.rangeChangedMm.emit(float(x0), float(x1))
 
     def _update_visible_traces(self) -> None:
-        if self.layout_ is None or self.signals_mv is None:
+        if self.layout_ is None or self.signals_mv is None or self._trace is None:
             return
         (vx0, vx1), _ = self.vb.viewRange()
         width_px = max(100, int(self.vb.width() or 1000))
         speed = self.layout_.speed_mm_s
         fs = self.fs
-        for panel, curve in self._curves:
+        xs, ys = [], []
+        for k, panel in enumerate(self.layout_.panels):
             seg_x1 = panel.sample_to_x_mm(panel.stop_sample, fs, speed)
             if seg_x1 < vx0 or panel.x0_mm > vx1:
-                curve.setData([], [])
+                self._panel_xy[k] = (np.empty(0), np.empty(0))
                 continue
             # Visible part of this panel in samples, a small margin either side.
             s0 = panel.start_sample + int((max(vx0, panel.x0_mm) - panel.x0_mm) / speed * fs) - 2
@@ -222,7 +245,13 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
             pos, val = minmax_decimate(self.signals_mv[panel.lead_index], s0, s1, visible_px)
             x = panel.x0_mm + (pos - panel.start_sample) / fs * speed
             y = panel.baseline_mm + np.asarray(val, dtype=np.float64) * panel.gain_mm_mv
-            curve.setData(x, y)
+            self._panel_xy[k] = (x, y)
+            xs += [x, [np.nan]]
+            ys += [y, [np.nan]]
+        if xs:
+            self._trace.setData(np.concatenate(xs), np.concatenate(ys))
+        else:
+            self._trace.setData([], [])
 
     def paintEvent(self, event):
         super().paintEvent(event)
@@ -239,25 +268,26 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
             return
         speed, fs = self.layout_.speed_mm_s, self.fs
         symbols = {"r": "t1", "p_on": "|", "p_off": "|", "qrs_on": "|", "qrs_off": "|", "t_off": "|"}
+        spots = []
         for kind, samples in fiducials.items():
             idx = np.asarray([s for s in samples if s is not None], dtype=np.int64)
             if idx.size == 0:
                 continue
-            xs, ys = [], []
+            color = FIDUCIAL_COLORS.get(kind, "#1f77b4")
+            pen, brush = pg.mkPen(color, width=2), pg.mkBrush(color)
             for panel in self.layout_.panels:
                 inside = idx[(idx >= panel.start_sample) & (idx < panel.stop_sample)]
                 if inside.size == 0:
                     continue
-                xs.append(panel.x0_mm + (inside - panel.start_sample) / fs * speed)
+                xs = panel.x0_mm + (inside - panel.start_sample) / fs * speed
                 sig = self.signals_mv[panel.lead_index]
                 offset = 2.5 if kind == "r" else 0.0
-                ys.append(panel.baseline_mm + np.nan_to_num(sig[inside]) * panel.gain_mm_mv + offset)
-            if not xs:
-                continue
-            color = FIDUCIAL_COLORS.get(kind, "#1f77b4")
-            item = pg.ScatterPlotItem(np.concatenate(xs), np.concatenate(ys), symbol=symbols.get(kind, "o"),
-                                      size=9 if kind == "r" else 12, pen=pg.mkPen(color, width=2),
-                                      brush=pg.mkBrush(color), name=kind)
+                ys = panel.baseline_mm + np.nan_to_num(sig[inside]) * panel.gain_mm_mv + offset
+                spots += [{"pos": (float(x), float(y)), "symbol": symbols.get(kind, "o"),
+                           "size": 9 if kind == "r" else 12, "pen": pen, "brush": brush, "data": kind}
+                          for x, y in zip(xs, ys)]
+        if spots:
+            item = pg.ScatterPlotItem(spots=spots, pxMode=True)
             item.setZValue(15)
             self.vb.addItem(item)
             self._fiducial_items.append(item)
@@ -287,9 +317,10 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
 
     def curve_data(self, panel_index: int) -> tuple[np.ndarray, np.ndarray]:
         """What is drawn for one panel (paper mm), for tests and benchmarks."""
-        x, y = self._curves[panel_index][1].getData()
-        return (np.asarray(x) if x is not None else np.empty(0),
-                np.asarray(y) if y is not None else np.empty(0))
+        return self._panel_xy[panel_index]
+
+    def fiducial_count(self) -> int:
+        return sum(len(item.data) for item in self._fiducial_items)
 
     def mouseDoubleClickEvent(self, event):
         self.fit(10.0 if self.layout_ is not None and self.layout_.width_mm > 400 else None)

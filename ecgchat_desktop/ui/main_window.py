@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
     storeReady = Signal(object)
     confirmed = Signal(int)             # confirmation id
     segmentQuestion = Signal(str)       # "ask about this segment" text, for the chat
+    componentsReady = Signal()          # readers, analysis, report modules imported
 
     def __init__(self, prefs: Preferences | None = None, open_store_in_background: bool = True,
                  load_model: bool = True):
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         if open_store_in_background:
             self._open_store()
+        self._warm_up()
         if load_model:
             self.chat_controller.load_model()
 
@@ -377,6 +379,35 @@ class MainWindow(QMainWindow):
 
     def is_busy(self) -> bool:
         return self._busy > 0
+
+    # ================================================================ start-up
+    def _warm_up(self) -> None:
+        """Import the heavy modules (readers, scipy, analysis, report) in a worker now, so the
+        first file opens without the import pause and the window appeared at once."""
+        self.components_ready = False
+
+        def work():
+            import importlib
+
+            for name in ("ecgchat_desktop.io.wfdb_reader", "ecgchat_desktop.io.dicom", "scipy.signal",
+                         "ecgchat_desktop.findings", "ecgchat_desktop.analysis", "ecgchat_desktop.interpret",
+                         "ecgchat_desktop.report", "pypdfium2", "ecgchat_desktop.chat.knowledge"):
+                try:
+                    importlib.import_module(name)
+                except ImportError:  # a part not in this build: the window says so when it is used
+                    pass
+            try:
+                from ecgchat_desktop.chat.knowledge import load_knowledge
+
+                load_knowledge()
+            except Exception:  # knowledge missing: the chat reports it when asked
+                pass
+
+        def done(_r=None):
+            self.components_ready = True
+            self.componentsReady.emit()
+
+        self._bg(work, on_done=done, on_error=done)
 
     # ================================================================ store
     def _open_store(self) -> None:
@@ -718,7 +749,7 @@ class MainWindow(QMainWindow):
         lay = self.view.layout_
         if lay is None or not self.time_scroll.isVisible():
             return
-        t = (x0_mm - pl.LEFT_MARGIN_MM) / lay.speed_mm_s
+        t = (x0_mm - lay.trace_x0_mm) / lay.speed_mm_s
         self.time_scroll.blockSignals(True)
         self.time_scroll.setValue(int(max(0.0, t) * 10))
         self.time_scroll.blockSignals(False)
@@ -736,6 +767,14 @@ class MainWindow(QMainWindow):
         self.view.set_fiducials(fiducials_of(doc.findings))
 
     def _draw_median(self) -> None:
+        """Drawn when its tab is shown (not on every display change behind the user's back)."""
+        if self.tabs.currentIndex() != 1:
+            self._median_dirty = True
+            return
+        self._median_dirty = False
+        self._draw_median_now()
+
+    def _draw_median_now(self) -> None:
         import numpy as np
 
         doc = self.doc
@@ -776,6 +815,8 @@ class MainWindow(QMainWindow):
 
     # ================================================================ report
     def _on_tab_changed(self, index: int) -> None:
+        if index == 1 and getattr(self, "_median_dirty", True):
+            self._draw_median()
         if self.tabs.widget(index) is self.compare_panel and self.compare_panel._for_doc is not self.doc:
             self.compare_panel.refresh()
         if self.tabs.widget(index) is self.report_panel and self.doc is not None \

@@ -34,7 +34,7 @@ _COLUMNS_6X2 = (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4"
 
 # A standard page shows 10 s (250 mm at 25 mm/s); the calibration pulse sits in a left margin.
 PAGE_SECONDS = report_paper.TRACE_WIDTH_MM_DEFAULT / 25.0
-LEFT_MARGIN_MM = 10.0
+LEFT_MARGIN_MM = 10.0  # at 25 mm/s; see left_margin_mm()
 RIGHT_MARGIN_MM = 5.0
 TOP_MARGIN_MM = 5.0
 FOOTER_MM = 10.0
@@ -72,14 +72,12 @@ class PaperLayout:
     layout: str
     page_start_s: float
     page_seconds: float
-
-    @property
-    def trace_x0_mm(self) -> float:
-        return LEFT_MARGIN_MM
+    trace_x0_mm: float = 10.0   # where recording time page_start_s is drawn (after the pulse zone)
 
 
-def _snap_down_5(value: float) -> float:
-    return float(np.floor(value / 5.0) * 5.0)
+def left_margin_mm(speed_mm_s: float) -> float:
+    """Room for the calibration pulse before the traces (10 mm at 25 mm/s, 15 mm at 50)."""
+    return report_paper.calibration_zone_mm(report_paper.PaperSettings(float(speed_mm_s)))
 
 
 def row_height_mm(gain_mm_mv: float) -> float:
@@ -105,6 +103,7 @@ def build_layout(
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
+    margin = left_margin_mm(speed_mm_s)
     paper = report_paper.PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
     chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
@@ -135,7 +134,7 @@ def build_layout(
         for c, col in enumerate(columns):
             for r, lead in enumerate(col):
                 s0 = p0 + c * col_n
-                panels.append(Panel(lead, index[lead], s0, s0 + col_n, LEFT_MARGIN_MM + c * col_w_mm,
+                panels.append(Panel(lead, index[lead], s0, s0 + col_n, margin + c * col_w_mm,
                                     baseline_for(r), gain_of(lead), r))
         if layout == "3x4+1":
             strips = tuple(rhythm_leads or report_paper.DEFAULT_RHYTHM_LEADS["3x4+1"])[:1]
@@ -147,10 +146,10 @@ def build_layout(
             if lead not in index:
                 continue
             r = n_rows + k
-            panels.append(Panel(lead, index[lead], p0, p0 + page_n, LEFT_MARGIN_MM, baseline_for(r),
+            panels.append(Panel(lead, index[lead], p0, p0 + page_n, margin, baseline_for(r),
                                 gain_of(lead), r, rhythm=True))
         n_rows_total = n_rows + len(strips)
-        width = LEFT_MARGIN_MM + page_n / fs * speed_mm_s + RIGHT_MARGIN_MM
+        width = margin + page_n / fs * speed_mm_s + RIGHT_MARGIN_MM
         page_seconds = page_s
     else:
         if layout == "single":
@@ -159,16 +158,16 @@ def build_layout(
         else:
             rows = names
         for r, lead in enumerate(rows):
-            panels.append(Panel(lead, index[lead], 0, n_samples, LEFT_MARGIN_MM, baseline_for(r),
+            panels.append(Panel(lead, index[lead], 0, n_samples, margin, baseline_for(r),
                                 gain_of(lead), r, rhythm=True))
         n_rows_total = len(rows)
-        width = LEFT_MARGIN_MM + duration_s * speed_mm_s + RIGHT_MARGIN_MM
+        width = margin + duration_s * speed_mm_s + RIGHT_MARGIN_MM
         start_s = 0.0
         page_seconds = duration_s
     baselines = [baseline_for(r) for r in range(n_rows_total)]
     height = TOP_MARGIN_MM + row_h * n_rows_total + FOOTER_MM
     return PaperLayout(tuple(panels), float(width), float(height), tuple(baselines), row_h, speed_mm_s,
-                       gain_mm_mv, chest_gain, layout, start_s, page_seconds)
+                       gain_mm_mv, chest_gain, layout, start_s, page_seconds, margin)
 
 
 def calibration_pulse_mm(baseline_mm: float, gain_mm_mv: float, speed_mm_s: float,
@@ -221,6 +220,7 @@ def build_median_layout(lead_names: tuple[str, ...] | list[str], n_samples: int,
                         speed_mm_s: float = 25.0, gain_mm_mv: float = 10.0,
                         chest_half_gain: bool = False) -> PaperLayout:
     """Median beats in the 3×4 arrangement, each column the whole beat (gap of 5 mm)."""
+    margin = left_margin_mm(speed_mm_s)
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
     chest_gain = gain_mm_mv / 2.0 if chest_half_gain else gain_mm_mv
@@ -235,11 +235,11 @@ def build_median_layout(lead_names: tuple[str, ...] | list[str], n_samples: int,
     n_rows = max(len(c) for c in columns)
     for c, col in enumerate(columns):
         for r, lead in enumerate(col):
-            panels.append(Panel(lead, index[lead], 0, n_samples, LEFT_MARGIN_MM + c * col_w,
+            panels.append(Panel(lead, index[lead], 0, n_samples, margin + c * col_w,
                                 -(TOP_MARGIN_MM + row_h * (r + 0.5)),
                                 chest_gain if lead in CHEST_LEADS else gain_mm_mv, r))
-    width = LEFT_MARGIN_MM + len(columns) * col_w + RIGHT_MARGIN_MM
+    width = margin + len(columns) * col_w + RIGHT_MARGIN_MM
     height = TOP_MARGIN_MM + row_h * n_rows + FOOTER_MM
     baselines = tuple(-(TOP_MARGIN_MM + row_h * (r + 0.5)) for r in range(n_rows))
     return PaperLayout(tuple(panels), float(width), float(height), baselines, row_h, speed_mm_s,
-                       gain_mm_mv, chest_gain, "median", 0.0, n_samples / fs)
+                       gain_mm_mv, chest_gain, "median", 0.0, n_samples / fs, margin)
