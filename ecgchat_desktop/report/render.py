@@ -270,7 +270,9 @@ def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold
             if m is not None else DASH)
     dev_axes = (" / ".join(fmt_deg(getattr(dev, k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
                 if dev else None)
-    table.append(("P / QRS / T axis", axes, dev_axes))
+    table.append(("P / QRS / T axis", axes, None))
+    if dev_axes:  # too wide to share the row with the program's axes
+        table.append(("", "", f"device axes {dev_axes}"))
     y = top + 4.4
     if dev:
         page.text(mx + 55.0, top, "device", regular, 6.5, GREY, align="right")
