@@ -38,12 +38,14 @@ def ecg():
     return read_ecg(SAMPLE)
 
 
-def rasterise_page1(pdftoppm, pdf: bytes, tmp_path) -> np.ndarray:
+def rasterise_page1(pdftoppm, pdf: bytes, tmp_path, left_mm: float | None = None) -> np.ndarray:
+    """Page 1 as RGB pixels; `left_mm` keeps only the page's left strip (faster, for pulses)."""
     from PIL import Image
 
     src = tmp_path / "r.pdf"
     src.write_bytes(pdf)
-    subprocess.run([pdftoppm, "-r", str(DPI), "-f", "1", "-l", "1", "-aa", "no", "-aaVector", "no", "-png",
+    crop = ["-x", "0", "-y", "0", "-W", str(int(left_mm * PX_PER_MM)), "-H", "3000"] if left_mm else []
+    subprocess.run([pdftoppm, "-r", str(DPI), "-f", "1", "-l", "1", "-aa", "no", "-aaVector", "no", *crop, "-png",
                     str(src), str(tmp_path / "page")], check=True, capture_output=True)
     (png,) = list(tmp_path.glob("page*.png"))
     return np.asarray(Image.open(png).convert("RGB")).astype(int)
@@ -126,7 +128,7 @@ def test_calibration_pulse_is_1_mv_tall(pdftoppm, ecg, tmp_path, gain):
     from ecgchat_desktop.report.paper import TRACE_WIDTH_MM
 
     options = ReportOptions(gain_mm_mv=gain, layout="3x4+1")
-    img = rasterise_page1(pdftoppm, render_report(ecg, None, options), tmp_path)
+    img = rasterise_page1(pdftoppm, render_report(ecg, None, options), tmp_path, left_mm=60)
     heights, layout = pulse_heights_mm(img, options)
     assert len(heights) == 4
     for row, height_mm in heights.items():
@@ -138,7 +140,7 @@ def test_half_gain_chest_rows_print_a_half_height_pulse(pdftoppm, ecg, tmp_path)
     from ecgchat_desktop.report.paper import TRACE_WIDTH_MM
 
     options = ReportOptions(layout="12x1", chest_half_gain=True)
-    img = rasterise_page1(pdftoppm, render_report(ecg, None, options), tmp_path)
+    img = rasterise_page1(pdftoppm, render_report(ecg, None, options), tmp_path, left_mm=60)
     heights, layout = pulse_heights_mm(img, options)
     by_lead = {layout.panels[row].lead: h for row, h in heights.items()}
     for lead in ("I", "II", "III", "aVR", "aVL", "aVF"):
@@ -150,3 +152,24 @@ def test_half_gain_chest_rows_print_a_half_height_pulse(pdftoppm, ecg, tmp_path)
 def test_tracing_is_vector_not_raster(ecg):
     pdf = render_report(ecg, None, ReportOptions())
     assert b"/Subtype /Image" not in pdf
+
+
+@pytest.mark.parametrize("speed", [25.0, 50.0])
+def test_calibration_pulse_is_200_ms_wide_at_the_paper_speed(pdftoppm, ecg, tmp_path, speed):
+    """Time on paper: the pulse's flat top lasts 200 ms, i.e. 5 mm at 25 mm/s, 10 mm at 50 mm/s."""
+    from ecgchat_desktop.ecg import STANDARD_12_LEADS
+    from ecgchat_desktop.report.paper import TRACE_WIDTH_MM, compute_layout
+
+    options = ReportOptions(speed_mm_s=speed)
+    img = rasterise_page1(pdftoppm, render_report(ecg, None, options), tmp_path, left_mm=60)
+    x0, x1, y0, y1 = grid_box(img)
+    layout = compute_layout(options.layout, options.paper_settings(), round((y1 - y0) / PX_PER_MM), STANDARD_12_LEADS)
+    cal = layout.calibrations[0]
+    base = y0 + int(round(cal.baseline_y_mm * PX_PER_MM))
+    zone_px = int(layout.calibration_zone_mm * PX_PER_MM)
+    black = img[base - int(12 * PX_PER_MM):base + 10, x0 + 3:x0 + zone_px - 3].max(axis=2) < 60
+    rows = np.nonzero(black.any(axis=1))[0]
+    top = black[rows.min():rows.min() + 3].any(axis=0)  # the pulse's top edge
+    cols = np.nonzero(top)[0]
+    width_mm = (cols.max() - cols.min()) / PX_PER_MM - TRACE_WIDTH_MM
+    assert width_mm == pytest.approx(0.2 * speed, abs=0.3)
