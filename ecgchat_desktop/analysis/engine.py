@@ -111,7 +111,8 @@ def measure(ecg) -> Measurements:
 
     # 3. Lead quality.
     labels = []
-    for (q, why), name in zip(quality.assess_all(raw, xc, fs0, FS), names):
+    band = qrs_detect.qrs_band(xc, FS)
+    for (q, why), name in zip(quality.assess_all(raw, xc, fs0, FS, band), names):
         m.lead_quality[name] = q
         labels.append(q)
         if q != quality.GOOD:
@@ -128,7 +129,7 @@ def measure(ecg) -> Measurements:
 
     # 4. QRS detection on the usable leads.
     xu = xc[usable]
-    energy = qrs_detect.qrs_energy(xu, FS)
+    energy = qrs_detect.qrs_energy(xu, FS, band[usable])
     peaks = qrs_detect.detect(xu, FS, energy)
     if spikes0.size:
         m.pacing_spikes = [int(s) for s in spikes0]
@@ -149,8 +150,9 @@ def measure(ecg) -> Measurements:
 
     # 5. Baseline: spline through one PR-segment knot per beat (placed 12 ms before the
     # QRS onset of a provisional median beat), then the median beat and global fiducials.
-    med0, r0, _ = median_beat.build(xc, peaks[dom], FS, usable)
-    on0, _ = delineate.qrs_bounds(med0[usable], r0, FS)
+    few = dom[np.unique(np.linspace(0, dom.size - 1, min(dom.size, 40)).astype(int))]
+    med0, r0, _ = median_beat.build(xu, peaks[few], FS, np.ones(xu.shape[0], bool))
+    on0, _ = delineate.qrs_bounds(med0, r0, FS)
     knot_rel = (on0 - r0 - 0.012 * FS) if on0 is not None else -0.08 * FS
     x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False, mains_hz=mains)
     xm = x_lp - preprocess.spline_baseline(x_lp, peaks + int(round(knot_rel)), FS)

@@ -82,6 +82,9 @@ class LeadAmplitudes:
     t_mv: float | None = None          # dominant T deflection (signed)
     t_pos_mv: float | None = None
     t_neg_mv: float | None = None
+    # Added for interpretation (optional; None until the analysis fills it). At the end so that
+    # positional construction keeps working.
+    p_ms: float | None = None          # P duration in this lead alone (LAE: ≥ 120 ms in lead II)
 
 
 @dataclass

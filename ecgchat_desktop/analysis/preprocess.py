@@ -94,7 +94,10 @@ def detect_mains_hz(x: np.ndarray, fs: float) -> float | None:
     if x.shape[-1] < fs or fs < 2 * 62:
         return None
     nper = int(min(x.shape[-1], 2 ** int(np.ceil(np.log2(fs * 2)))))
-    f, p = signal.welch(x, fs=fs, nperseg=nper, axis=-1)
+    x = np.atleast_2d(x)
+    # Interference reaches every lead; four leads are plenty (and 3x faster than twelve).
+    pick = np.linspace(0, x.shape[0] - 1, min(4, x.shape[0])).astype(int)
+    f, p = signal.welch(x[pick], fs=fs, nperseg=nper, axis=-1)
     p = np.atleast_2d(p).sum(axis=0)
     best, best_ratio = None, 20.0
     for mains in (50.0, 60.0):

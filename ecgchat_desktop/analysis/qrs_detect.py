@@ -28,10 +28,17 @@ T_WAVE_WINDOW_S = 0.36
 MWI_S = 0.10
 
 
-def qrs_energy(x: np.ndarray, fs: float) -> np.ndarray:
-    """Fused, lead-normalised QRS slope energy [samples] from [leads, samples]."""
+def qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
+    """The 5–25 Hz band of each lead (zero phase), where QRS slopes dominate."""
+    return preprocess.bandpass(np.atleast_2d(np.asarray(x, dtype=np.float64)), fs, 5.0, 25.0)
+
+
+def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.ndarray:
+    """Fused, lead-normalised QRS slope energy [samples] from [leads, samples]
+    (`bp`: `qrs_band(x, fs)` if already computed)."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    bp = preprocess.bandpass(x, fs, 5.0, 25.0)
+    if bp is None:
+        bp = qrs_band(x, fs)
     slope = np.gradient(bp, axis=1) * fs
     e = slope * slope
     win = int(2 * fs)
