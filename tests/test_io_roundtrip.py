@@ -114,3 +114,25 @@ def test_overwrite_is_atomic(tmp_path):
     write_ecg(read_ecg(SOURCES["ptbxl"]), target)
     assert target.read_text().startswith("time_s,")
     assert os.listdir(tmp_path) == ["x.csv"]
+
+
+@pytest.mark.parametrize("source", ["dicom", "ptbxl"])
+def test_written_dicom_passes_dciodvfy(tmp_path, source):
+    """The independent DICOM validator (dicom3tools) finds no IOD error in what we write.
+
+    Only exception: a source without an acquisition time (PTB-XL WFDB) leaves the type 1
+    Acquisition DateTime empty, by design: we do not invent an acquisition time.
+    """
+    import shutil
+    import subprocess
+
+    if shutil.which("dciodvfy") is None:
+        pytest.skip("dciodvfy (apt package dicom3tools) not installed")
+    out = write_ecg(read_ecg(SOURCES[source]), tmp_path / "v.dcm")
+    proc = subprocess.run(["dciodvfy", str(out)], capture_output=True, text=True, timeout=60)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("Error")]
+    if source == "ptbxl":
+        assert errors == ["Error - Empty attribute (no value) Type 1 Required Element=<AcquisitionDateTime> "
+                          "Module=<WaveformIdentification>"]
+    else:
+        assert errors == []

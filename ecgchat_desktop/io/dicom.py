@@ -446,9 +446,12 @@ def _read_dataset_ecg(path: Path, ds) -> Ecg:
             break
 
     acquired = (_datetime(_get(ds, "AcquisitionDateTime"))
-                or _datetime(_get(ds, "AcquisitionDate"), _get(ds, "AcquisitionTime"))
-                or _datetime(_get(ds, "ContentDate"), _get(ds, "ContentTime"))
-                or _datetime(_get(ds, "StudyDate"), _get(ds, "StudyTime")))
+                or _datetime(_get(ds, "AcquisitionDate"), _get(ds, "AcquisitionTime")))
+    if acquired is None and "AcquisitionDateTime" not in ds:
+        # Older writers omit the acquisition time; their content/study time is it. An
+        # Acquisition DateTime present without a value means "unknown" (our writer).
+        acquired = (_datetime(_get(ds, "ContentDate"), _get(ds, "ContentTime"))
+                    or _datetime(_get(ds, "StudyDate"), _get(ds, "StudyTime")))
     birth = _date(_get(ds, "PatientBirthDate"))
     patient = Patient(
         id=(str(_get(ds, "PatientID", "") or "").strip() or None),

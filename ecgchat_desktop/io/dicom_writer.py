@@ -55,6 +55,8 @@ def _code(value: str, scheme: str, meaning: str):
     item.CodeValue = value
     item.CodingSchemeDesignator = scheme
     item.CodeMeaning = meaning
+    if scheme in ("SCPECG", "99ECGCHAT"):  # not in the DICOM registry of schemes: version required
+        item.CodingSchemeVersion = "1.3" if scheme == "SCPECG" else "1"
     return item
 
 
@@ -71,8 +73,6 @@ def _group(signals_mv: np.ndarray, fs: float, names, label: str, originality: st
     from pydicom.sequence import Sequence
 
     group = Dataset()
-    group.MultiplexGroupTimeOffset = "0"
-    group.TriggerTimeOffset = "0"
     group.WaveformOriginality = originality
     group.NumberOfWaveformChannels = int(signals_mv.shape[0])
     group.NumberOfWaveformSamples = int(signals_mv.shape[1])
@@ -167,9 +167,14 @@ def build_dataset(ecg):
     when = ecg.acquired_at
     ds.InstanceCreationDate = now.strftime("%Y%m%d")
     ds.InstanceCreationTime = now.strftime("%H%M%S")
-    # An unknown acquisition time stays empty rather than becoming the conversion time.
-    ds.StudyDate = ds.ContentDate = when.strftime("%Y%m%d") if when else ""
-    ds.StudyTime = ds.ContentTime = when.strftime("%H%M%S.%f") if when else ""
+    # Content Date/Time (type 1) is when this instance's content was made: the
+    # acquisition, else the conversion. An unknown acquisition time is left empty
+    # (Acquisition DateTime present, no value) rather than invented; our reader then
+    # does not fall back to the content time.
+    ds.StudyDate = when.strftime("%Y%m%d") if when else ""
+    ds.StudyTime = when.strftime("%H%M%S.%f") if when else ""
+    ds.ContentDate = (when or now).strftime("%Y%m%d")
+    ds.ContentTime = (when or now).strftime("%H%M%S.%f")
     ds.AcquisitionDateTime = when.strftime("%Y%m%d%H%M%S.%f") if when else ""
     ds.AccessionNumber = ""
     ds.ReferringPhysicianName = ""
