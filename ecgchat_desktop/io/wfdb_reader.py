@@ -416,7 +416,7 @@ def _segments(hea: Path, rec) -> list:
         if not seg_hea.is_file():
             raise MissingDataFileError(hea, f"segment header {seg_hea.name} named in the header is missing")
         text = _read_header_text(seg_hea)
-        _precheck_record_line(seg_hea, text) if text.strip() else None
+        _precheck_record_line(seg_hea, text)
         try:
             seg = wfdb.rdheader(str(seg_hea.with_suffix("")))
         except Exception as exc:
@@ -442,7 +442,8 @@ def read(path: Path) -> Ecg:
         segs = _segments(hea, rec)
         rec.segments = segs
         ref = _reference_header(hea, rec)
-        _check_signal_fields(hea, ref) if ref.file_name else None
+        if ref.file_name:
+            _check_signal_fields(hea, ref)
         for seg, seg_len in zip(segs, rec.seg_len):
             if seg is None or seg_len == 0:
                 continue
