@@ -428,6 +428,16 @@ def test_left_atrial_enlargement_p_duration(delta, fires):
     assert ("LAE" in codes(normal(p_ms=LAE_P_AT_LEAST_MS + delta, pr_ms=200.0))) == fires
 
 
+def test_left_atrial_enlargement_uses_lead_ii_p_duration_when_measured():
+    from ecgchat_desktop.interpret.rules_chamber import LAE_P_LEAD_II_AT_LEAST_MS
+    m = normal(p_ms=100.0)
+    set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS)
+    assert "P duration in II" in by_code(m, "LAE").evidence[0]
+    m = normal(p_ms=200.0, pr_ms=210.0)   # global P long, but lead II's own P is normal
+    set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS - 1)
+    assert "LAE" not in codes(m)
+
+
 def test_left_atrial_enlargement_v1_terminal_p():
     m = normal()
     set_lead(m, "V1", p_neg_mv=-0.1, p_neg_ms=40.0)

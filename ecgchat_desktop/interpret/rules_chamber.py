@@ -19,6 +19,7 @@ RVH_AXIS_ABOVE_DEG = 90.0
 # over all leads), longer than any single lead's; PTB-XL folds 1–8 NORM records measure a median
 # 126 ms, so 140 ms is used.
 LAE_P_AT_LEAST_MS = 140.0
+LAE_P_LEAD_II_AT_LEAST_MS = 120.0   # used instead when the analysis gives lead II's own P duration
 LAE_V1_TERMINAL_AT_LEAST_MV = 0.1
 LAE_V1_TERMINAL_AT_LEAST_MS = 40.0
 RAE_P_INFERIOR_AT_LEAST_MV = 0.25
@@ -90,8 +91,12 @@ def _atria(ctx: RuleContext) -> list[Statement]:
     out: list[Statement] = []
     m = ctx.m
     lae: list[str] = []
-    if m.p_ms is not None and m.p_ms >= LAE_P_AT_LEAST_MS:
-        lae.append(f"P duration {fmt_ms(m.p_ms)} ≥ {LAE_P_AT_LEAST_MS:.0f} ms")
+    lead_ii = ctx.amp("II")
+    if lead_ii is not None and lead_ii.p_ms is not None:
+        if lead_ii.p_ms >= LAE_P_LEAD_II_AT_LEAST_MS:
+            lae.append(f"P duration in II {fmt_ms(lead_ii.p_ms)} ≥ {LAE_P_LEAD_II_AT_LEAST_MS:.0f} ms")
+    elif m.p_ms is not None and m.p_ms >= LAE_P_AT_LEAST_MS:
+        lae.append(f"P duration (all leads) {fmt_ms(m.p_ms)} ≥ {LAE_P_AT_LEAST_MS:.0f} ms")
     v1 = ctx.amp("V1")
     if v1 is not None and v1.p_neg_mv is not None and v1.p_neg_ms is not None \
             and -v1.p_neg_mv >= LAE_V1_TERMINAL_AT_LEAST_MV and v1.p_neg_ms >= LAE_V1_TERMINAL_AT_LEAST_MS:
