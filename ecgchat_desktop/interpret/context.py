@@ -79,13 +79,15 @@ class RuleContext:
             return np.zeros(0)
         return np.diff(peaks) * 1000.0 / fs
 
-    def pr_per_beat_ms(self) -> np.ndarray:
-        """PR (P onset to QRS onset) of each beat where both were delineated."""
+    def pr_per_beat_ms(self, dominant_only: bool = True) -> np.ndarray:
+        """PR (P onset to QRS onset) of each beat where both were delineated; by default of
+        dominant beats only (an ectopic atrial beat has its own PR)."""
         fs = self.m.sampling_rate_hz
         if not fs:
             return np.zeros(0)
         out = [(b.qrs_onset - b.p_onset) * 1000.0 / fs for b in self.m.beats
-               if b.p_onset is not None and b.qrs_onset is not None and b.qrs_onset > b.p_onset]
+               if b.p_onset is not None and b.qrs_onset is not None and b.qrs_onset > b.p_onset
+               and (not dominant_only or b.beat_class == "dominant")]
         return np.asarray(out, dtype=float)
 
     @property

@@ -27,7 +27,7 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     if RIGHT_AXIS_ABOVE_DEG < ax <= 180.0:
         return [make_statement("RAD", [f"QRS axis {fmt_deg(ax)} > {RIGHT_AXIS_ABOVE_DEG:+.0f}°", *tail])]
     if ax < EXTREME_AXIS_BELOW_DEG:
-        return [make_statement("EXTREME_AXIS", [f"QRS axis {fmt_deg(ax)} between −180° and "
+        return [make_statement("EXTREME_AXIS", [f"QRS axis {fmt_deg(ax)} between -180° and "
                                                 f"{EXTREME_AXIS_BELOW_DEG:+.0f}°", *tail])]
     return []
 

@@ -67,13 +67,13 @@ def _q_line(ctx: RuleContext, lead: str) -> str | None:
         return None
     if lead in ("V2", "V3"):
         if a.q_ms >= Q_V2V3_AT_LEAST_MS:
-            return f"Q in {lead} {a.q_ms:.0f} ms ≥ {Q_V2V3_AT_LEAST_MS:.0f} ms ({a.q_mv:.2f} mV)"
+            return f"Q in {lead} {a.q_ms:.0f} ms ≥ {Q_V2V3_AT_LEAST_MS:.0f} ms ({depth:.2f} mV deep)"
         return None
     if lead == "V1":
         return None  # a q in V1 alone is not counted; QS in V1 is handled above
     if a.q_ms >= Q_OTHER_AT_LEAST_MS and depth >= Q_OTHER_AT_LEAST_MV:
         return (f"Q in {lead} {a.q_ms:.0f} ms ≥ {Q_OTHER_AT_LEAST_MS:.0f} ms and "
-                f"{a.q_mv:.2f} mV ≥ {Q_OTHER_AT_LEAST_MV} mV deep")
+                f"{depth:.2f} mV deep ≥ {Q_OTHER_AT_LEAST_MV} mV")
     return None
 
 
