@@ -543,7 +543,16 @@ def test_bad_lead_is_not_used_and_said_so():
     assert "STEMI_INF" not in c
     q = [s for s in stmts if s.code == "POOR_QUALITY"][0]
     assert "aVF (noisy)" in q.evidence[0]
-    assert "NORM" not in c
+    assert "STE" in c and "NORM" not in c  # II alone still shows ST elevation
+
+
+def test_normal_with_one_bad_lead_says_so_and_two_bad_leads_is_never_normal():
+    m = normal()
+    m.lead_quality["V4"] = "noisy"
+    s = by_code(m, "NORM")
+    assert any("V4 (noisy)" in e for e in s.evidence)
+    m.lead_quality["V5"] = "lead_off"
+    assert "NORM" not in codes(m)
 
 
 def test_bad_v1_does_not_give_rbbb():

@@ -20,6 +20,7 @@ NORMAL_QTC_FORMULA = "fridericia"
 NORMAL_QTC_MS = (340.0, 450.0)
 NORMAL_RATE_BPM = (40.0, 150.0)   # rate statements (sinus brady/tachy) may accompany "otherwise normal"
 _NORMAL_COMPANIONS = ("SR", "SBRAD", "STACH", "SARRH")
+NORMAL_MAX_EXCLUDED_LEADS = 1
 
 
 def _pp(ctx: RuleContext, lead: str) -> float | None:
@@ -76,7 +77,10 @@ def _overall(ctx: RuleContext) -> list[Statement]:
     severe = [s for s in ctx.statements if s.severity in ("critical", "abnormal")]
     if severe:
         return [make_statement("ABNORMAL", ["abnormal statements: " + ", ".join(s.code for s in severe)])]
-    others = [s for s in ctx.statements if s.code not in _NORMAL_COMPANIONS]
+    bad = ctx.excluded_leads
+    # One unusable lead does not hide a diagnosis the other eleven would show; more might.
+    others = [s for s in ctx.statements if s.code not in _NORMAL_COMPANIONS
+              and not (s.code == "POOR_QUALITY" and len(bad) <= NORMAL_MAX_EXCLUDED_LEADS)]
     if others or not ctx.has(*_NORMAL_COMPANIONS):
         return []
     m = ctx.m
@@ -95,6 +99,8 @@ def _overall(ctx: RuleContext) -> list[Statement]:
         hi_txt = f"< {NORMAL_QRS_BELOW_MS:.0f}" if label == "QRS" else f"{lo:.0f}–{hi:.0f}"
         ev.append(f"{label} {value:.0f} {unit} " + (f"{hi_txt} {unit}" if label == "QRS" else f"within {hi_txt} {unit}"))
     ev.append("no conduction, axis, chamber, ischemia or repolarisation statement fired")
+    if bad:
+        ev.append("judged without " + ", ".join(f"{k} ({v})" for k, v in bad.items()))
     rate_only = [s.code for s in ctx.statements if s.code in ("SBRAD", "STACH")]
     text = "Otherwise normal ECG" if rate_only else None
     return [make_statement("NORM", ev, text=text)]
