@@ -200,3 +200,42 @@ def test_sniff_needs_the_hl7_root_not_the_extension(tmp_path):
     renamed.write_bytes(minimal(tmp_path).read_bytes())
     assert hl7_aecg.sniff(renamed, renamed.read_bytes())
     assert read_ecg(renamed).source_format == "hl7-aecg"
+
+
+def _sequence_set(head, increment, leads):
+    parts = [f'<component><sequence><code code="TIME_ABSOLUTE"/><value xsi:type="GLIST_TS"><head value="{head}"/>'
+             f'<increment value="{increment}" unit="s"/></value></sequence></component>']
+    for code, digits in leads:
+        parts.append(f'<component><sequence><code code="{code}"/><value xsi:type="SLIST_PQ">'
+                     f'<origin value="0" unit="uV"/><scale value="1" unit="uV"/><digits>{digits}</digits>'
+                     f'</value></sequence></component>')
+    return "<component><sequenceSet>" + "".join(parts) + "</sequenceSet></component>"
+
+
+def _two_set_file(tmp_path, second_head="20240131120002.500", second_increment="0.002"):
+    first = " ".join(["1000"] * 1250)
+    second = " ".join(["-500"] * 1250)
+    body = (_sequence_set("20240131120000.000", "0.002", [("MDC_ECG_LEAD_I", first), ("MDC_ECG_LEAD_II", first)])
+            + _sequence_set(second_head, second_increment, [("MDC_ECG_LEAD_V1", second)]))
+    path = tmp_path / "sets.xml"
+    path.write_text('<AnnotatedECG xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+                    '<component><series><code code="RHYTHM"/>' + body + "</series></component></AnnotatedECG>")
+    return path
+
+
+def test_sequence_sets_recorded_one_after_another_share_one_time_axis(tmp_path):
+    ecg = read_ecg(_two_set_file(tmp_path))
+    assert ecg.lead_names == ("I", "II", "V1")
+    assert ecg.n_samples == 2500
+    i, v1 = ecg.lead("I"), ecg.lead("V1")
+    np.testing.assert_allclose(i[:1250], 1.0)
+    assert np.isnan(i[1250:]).all() and np.isnan(v1[:1250]).all()
+    np.testing.assert_allclose(v1[1250:], -0.5)
+    assert any("sequence sets" in c for c in ecg.comments)
+
+
+def test_sequence_sets_with_absurd_start_or_rate_are_refused(tmp_path):
+    with pytest.raises(ImplausibleContentError, match="span"):
+        read_ecg(_two_set_file(tmp_path, second_head="29990131120002.500"))
+    with pytest.raises(UnsupportedFormatError, match="different sampling rates"):
+        read_ecg(_two_set_file(tmp_path, second_increment="0.004"))

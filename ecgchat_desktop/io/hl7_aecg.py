@@ -23,7 +23,7 @@ from ecgchat_desktop.ecg import (
     canonical_lead_name,
     normalise_sex,
 )
-from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError
+from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
 from ecgchat_desktop.io.lead_order import standard_order
 from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
 
@@ -117,74 +117,138 @@ class _SeriesData:
         self.note = note
 
 
+def _lead_values(path: Path, value: ET.Element, name: str, what: str) -> np.ndarray | None:
+    """mV samples of one SLIST_PQ value: origin + scale x digit, in the stated units."""
+    digits_el = _child(value, "digits")
+    if digits_el is None:
+        return None
+    scale_el, origin_el = _child(value, "scale"), _child(value, "origin")
+    scale = to_float(scale_el.get("value")) if scale_el is not None else 1.0
+    origin = to_float(origin_el.get("value")) if origin_el is not None else 0.0
+    if scale is None or origin is None:
+        raise CorruptFileError(path, f"{what} lead {name}: scale or origin is not a number")
+    if scale == 0:
+        raise ImplausibleContentError(path, f"{what} lead {name}: scale is 0")
+    scale_unit = scale_el.get("unit") if scale_el is not None else None
+    scale_factor = _unit_factor(scale_unit, _VOLT_FACTORS_TO_MV, 1e-3)
+    origin_factor = _unit_factor(origin_el.get("unit") if origin_el is not None else scale_unit,
+                                 _VOLT_FACTORS_TO_MV, 1e-3)
+    if scale_factor is None or origin_factor is None:
+        raise ImplausibleContentError(path, f"{what} lead {name}: unit {scale_unit!r} is not a voltage")
+    text = digits_el.text or ""
+    if len(text) > _MAX_SAMPLES_PER_LEAD * 8:
+        raise ImplausibleContentError(path, f"{what} lead {name}: too many samples")
+    try:
+        digits = np.array(text.split(), dtype=np.float64)
+    except ValueError:
+        raise CorruptFileError(path, f"{what} lead {name}: digits are not all numbers") from None
+    if digits.size == 0:
+        return None
+    return digits * (scale * scale_factor) + origin * origin_factor
+
+
+class _SequenceSet:
+    def __init__(self, head_s: float | None, increment_s: float | None, leads: dict[str, np.ndarray]):
+        self.head_s, self.increment_s, self.leads = head_s, increment_s, leads
+
+
+def _time_sequence(path: Path, value: ET.Element, code: str, what: str) -> tuple[float | None, float | None]:
+    """(head in seconds, increment in seconds) of a TIME_ABSOLUTE / TIME_RELATIVE sequence."""
+    increment_s = None
+    increment = _child(value, "increment")
+    if increment is not None:
+        number = to_float(increment.get("value"))
+        factor = _unit_factor(increment.get("unit"), _TIME_FACTORS_TO_S, 1.0)
+        if number is None or factor is None:
+            raise CorruptFileError(
+                path, f"{what}: time increment {increment.get('value')!r} {increment.get('unit')!r} unreadable")
+        increment_s = number * factor
+    head_s = None
+    head = _child(value, "head")
+    if head is not None:
+        if code == "TIME_ABSOLUTE":
+            stamp = _parse_ts(head.get("value"))
+            head_s = stamp.replace(tzinfo=None).timestamp() if stamp else None
+        else:
+            number = to_float(head.get("value"))
+            factor = _unit_factor(head.get("unit"), _TIME_FACTORS_TO_S, 1.0)
+            head_s = number * factor if number is not None and factor is not None else None
+    return head_s, increment_s
+
+
 def _read_series(path: Path, series: ET.Element, what: str) -> _SeriesData | None:
-    """Signals of one (derived) series: all sequences of its first usable sequenceSet."""
-    increment_s: float | None = None
-    leads: list[str] = []
-    columns: list[np.ndarray] = []
+    """Signals of one (derived) series.
+
+    A series may hold several sequence sets (leads not recorded at the same time, or a
+    recording split in parts); each has its own time head, so every set is placed on one
+    time axis and samples a set does not cover stay NaN.
+    """
+    sets: list[_SequenceSet] = []
     for sequence_set in series.findall(f"{_q('component')}/{_q('sequenceSet')}"):
+        head_s = increment_s = None
+        leads: dict[str, np.ndarray] = {}
         for sequence in sequence_set.findall(f"{_q('component')}/{_q('sequence')}"):
-            code = _code(sequence) or ""
+            code = (_code(sequence) or "").upper()
             value = _child(sequence, "value")
             if value is None:
                 continue
             if code.startswith("TIME_"):
-                increment = _child(value, "increment")
-                if increment is not None:
-                    number = to_float(increment.get("value"))
-                    factor = _unit_factor(increment.get("unit"), _TIME_FACTORS_TO_S, 1.0)
-                    if number is None or factor is None:
-                        raise CorruptFileError(
-                            path, f"{what}: time increment {increment.get('value')!r} {increment.get('unit')!r} unreadable")
-                    increment_s = number * factor
-                continue
-            digits_el = _child(value, "digits")
-            if digits_el is None:
+                head_s, increment_s = _time_sequence(path, value, code, what)
                 continue
             name = canonical_lead_name(code)
             if name in leads:  # a repeated lead adds nothing but confusion
                 continue
-            scale_el, origin_el = _child(value, "scale"), _child(value, "origin")
-            scale = to_float(scale_el.get("value")) if scale_el is not None else 1.0
-            origin = to_float(origin_el.get("value")) if origin_el is not None else 0.0
-            if scale is None or origin is None:
-                raise CorruptFileError(path, f"{what} lead {name}: scale or origin is not a number")
-            if scale == 0:
-                raise ImplausibleContentError(path, f"{what} lead {name}: scale is 0")
-            scale_unit = scale_el.get("unit") if scale_el is not None else None
-            scale_factor = _unit_factor(scale_unit, _VOLT_FACTORS_TO_MV, 1e-3)
-            origin_factor = _unit_factor(origin_el.get("unit") if origin_el is not None else scale_unit,
-                                         _VOLT_FACTORS_TO_MV, 1e-3)
-            if scale_factor is None or origin_factor is None:
-                raise ImplausibleContentError(path, f"{what} lead {name}: unit {scale_unit!r} is not a voltage")
-            text = digits_el.text or ""
-            if len(text) > _MAX_SAMPLES_PER_LEAD * 8:
-                raise ImplausibleContentError(path, f"{what} lead {name}: too many samples")
-            try:
-                digits = np.array(text.split(), dtype=np.float64)
-            except ValueError:
-                raise CorruptFileError(path, f"{what} lead {name}: digits are not all numbers") from None
-            if digits.size == 0:
-                continue
-            leads.append(name)
-            columns.append(digits * (scale * scale_factor) + origin * origin_factor)
-        if columns:
-            break
-    if not columns:
+            values = _lead_values(path, value, name, what)
+            if values is not None:
+                leads[name] = values
+        if leads:
+            sets.append(_SequenceSet(head_s, increment_s, leads))
+    if not sets:
         return None
-    if increment_s is None:
-        raise CorruptFileError(path, f"{what}: no time sequence with an increment (sampling interval)")
-    if not (increment_s > 0) or not np.isfinite(increment_s):
-        raise ImplausibleContentError(path, f"{what}: sampling increment {increment_s!r} s is not positive")
+    for one in sets:
+        if one.increment_s is None:
+            raise CorruptFileError(path, f"{what}: no time sequence with an increment (sampling interval)")
+        if not (one.increment_s > 0) or not np.isfinite(one.increment_s):
+            raise ImplausibleContentError(path, f"{what}: sampling increment {one.increment_s!r} s is not positive")
+    increment_s = sets[0].increment_s
+    if any(abs(one.increment_s - increment_s) > 1e-9 * max(1.0, increment_s) for one in sets):
+        raise UnsupportedFormatError(path, f"{what}: sequence sets with different sampling rates")
     rate_hz = 1.0 / increment_s
-    lengths = {c.size for c in columns}
+
     note = None
-    n = min(lengths)
-    if len(lengths) > 1:
-        note = f"{what}: leads have different lengths {sorted(lengths)}; cut to the shortest ({n})"
-    order = standard_order(leads)
-    signals = np.vstack([columns[i][:n] for i in order]).astype(np.float32)
-    return _SeriesData(signals, rate_hz, tuple(leads[i] for i in order), note)
+    if len(sets) == 1:
+        names = list(sets[0].leads)
+        columns = [sets[0].leads[n] for n in names]
+        lengths = {c.size for c in columns}
+        n = min(lengths)
+        if len(lengths) > 1:
+            note = f"{what}: leads have different lengths {sorted(lengths)}; cut to the shortest ({n})"
+        rows = [c[:n] for c in columns]
+    else:
+        heads = [one.head_s for one in sets]
+        if any(h is None for h in heads):
+            heads = [0.0] * len(sets)  # no heads: the sets can only be taken as simultaneous
+        t0 = min(heads)
+        offsets = [int(round((h - t0) * rate_hz)) for h in heads]
+        stored = sum(c.size for one in sets for c in one.leads.values())
+        total = max(off + max(c.size for c in one.leads.values()) for off, one in zip(offsets, sets))
+        names = list(dict.fromkeys(name for one in sets for name in one.leads))
+        if total > _MAX_SAMPLES_PER_LEAD or total * len(names) > 20 * stored + 1_000_000:
+            raise ImplausibleContentError(path, f"{what}: sequence set start times span {total} samples")
+        rows = []
+        for name in names:
+            row = np.full(total, np.nan)
+            for off, one in zip(offsets, sets):
+                if name in one.leads:
+                    values = one.leads[name]
+                    target = row[off:off + values.size]
+                    fill = np.isnan(target)
+                    target[fill] = values[fill]
+            rows.append(row)
+        note = f"{what}: {len(sets)} sequence sets placed on one time axis by their start times"
+    order = standard_order(names)
+    signals = np.vstack([rows[i] for i in order]).astype(np.float32)
+    return _SeriesData(signals, rate_hz, tuple(names[i] for i in order), note)
 
 
 def _annotation_value(annotation: ET.Element) -> tuple[float | None, str | None, str | None, str | None]:
