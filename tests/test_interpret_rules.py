@@ -52,6 +52,17 @@ def test_children_get_an_adult_criteria_warning_and_never_normal():
     assert "PEDIATRIC" not in codes(normal(), UNKNOWN)
 
 
+def test_nan_measurements_are_treated_as_not_measured():
+    nan = float("nan")
+    m = replace(normal(), hr_bpm=nan)
+    m = replace(m, qrs_axis_deg=nan, pr_ms=nan,
+               qtc_ms={"bazett": nan, "fridericia": nan, "framingham": nan, "hodges": nan})
+    set_lead(m, "V1", r_prime_mv=nan, st_j_mv=nan)
+    stmts = interpret(m, MAN_50)
+    assert not any("nan" in e for s in stmts for e in s.evidence)
+    assert not {s.code for s in stmts} & {"NORM", "LAD", "RAD", "EXTREME_AXIS", "LQTC", "SR"}
+
+
 def test_abnormal_statement_suppresses_normal():
     c = codes(normal(pr_ms=230.0))
     assert "NORM" not in c and "1AVB" in c
