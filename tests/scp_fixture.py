@@ -39,6 +39,34 @@ def huffman_default_bits(values) -> str:
     return "".join(out)
 
 
+# A custom table for tests: (code bits MSB first, extra value bits, base value).
+CUSTOM_TABLE = (("0", 0, 0), ("10", 0, 1), ("110", 0, -1), ("1110", 8, 0), ("1111", 16, 0))
+
+
+def huffman_custom_bits(values, table=CUSTOM_TABLE) -> str:
+    out = []
+    for v in (int(x) for x in values):
+        for code, extra, base in table:
+            if extra == 0 and base == v:
+                out.append(code)
+                break
+            if extra and -(1 << (extra - 1)) <= v < (1 << (extra - 1)):
+                out.append(code + format(v & ((1 << extra) - 1), f"0{extra}b"))
+                break
+        else:
+            raise ValueError(v)
+    return "".join(out)
+
+
+def custom_table_section(table=CUSTOM_TABLE) -> bytes:
+    """Section 2 body with one explicit table; base codes stored bit-reversed as EN 1064 does."""
+    body = struct.pack("<HH", 1, len(table))
+    for code, extra, base in table:
+        reversed_code = int(code[::-1], 2)
+        body += struct.pack("<BBBhI", len(code), len(code) + extra, 1, base, reversed_code)
+    return body
+
+
 def _bits_to_bytes(bits: str) -> bytes:
     bits += "0" * (-len(bits) % 8)
     return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
@@ -55,11 +83,13 @@ def _differences(x: np.ndarray, mode: int) -> np.ndarray:
     return d
 
 
-def _encode_leads(leads: np.ndarray, huffman: bool, mode: int) -> bytes:
+def _encode_leads(leads: np.ndarray, huffman, mode: int) -> bytes:
     chunks = []
     for lead in leads:
         d = _differences(lead, mode)
-        if huffman:
+        if huffman == "custom":
+            chunks.append(_bits_to_bytes(huffman_custom_bits(d)))
+        elif huffman:
             chunks.append(_bits_to_bytes(huffman_default_bits(d)))
         else:
             chunks.append(d.astype("<i2").tobytes())
@@ -71,7 +101,7 @@ def _tag(tag: int, value: bytes) -> bytes:
 
 
 def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: int = 5000,
-              huffman: bool = True, difference_mode: int = 2, reference: np.ndarray | None = None,
+              huffman: bool | str = True, difference_mode: int = 2, reference: np.ndarray | None = None,
               fiducial: int = 0, zones=(), measurements: bytes | None = None,
               statements=(), patient_id: str = "T-1") -> bytes:
     """An SCP-ECG record of int samples `rhythm` [leads, n] (units of avm_nv nanovolts).
@@ -95,7 +125,9 @@ def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: i
           + _tag(5, struct.pack("<HBB", 1960, 2, 29)) + _tag(25, struct.pack("<HBB", 2020, 1, 31))
           + _tag(26, bytes([8, 30, 5])) + _tag(255, b""))
     sections.append((1, s1))
-    if huffman:
+    if huffman == "custom":
+        sections.append((2, custom_table_section()))
+    elif huffman:
         sections.append((2, struct.pack("<H", 19999)))
     flags = (0x01 if reference is not None else 0) | 0x04 | (n_leads << 3)
     s3 = struct.pack("<BB", n_leads, flags & 0xFF) + b"".join(

@@ -61,7 +61,7 @@ def test_example_metadata_and_measurements(example):
     assert beats is not None and beats.signals_mv.shape == (12, 599) and beats.sampling_rate_hz == 500.0
 
 
-@pytest.mark.parametrize("huffman", [True, False])
+@pytest.mark.parametrize("huffman", [True, False, "custom"])
 @pytest.mark.parametrize("difference_mode", [0, 1, 2])
 def test_written_records_round_trip(tmp_path, huffman, difference_mode):
     rhythm = _random_walk((4, 1500), seed=difference_mode, step=300)  # exercises 8- and 16-bit escapes
