@@ -18,7 +18,7 @@ from ecgchat_desktop.io import (
 from ecgchat_desktop.io import csv_reader, dicom, wfdb_reader
 from ecgchat_desktop.io.csv_writer import write as write_csv
 from ecgchat_desktop.settings import SAMPLES_DIR
-from tests.io_broken_inputs import expect_typed_error, random_bytes, truncation_points
+from io_broken_inputs import expect_typed_error, random_bytes, truncation_points
 
 pytestmark = pytest.mark.timeout(120)
 

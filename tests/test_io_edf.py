@@ -10,7 +10,7 @@ import wfdb
 
 from ecgchat_desktop.io import CorruptFileError, EcgReadError, ImplausibleContentError, detect_format, read_ecg
 from ecgchat_desktop.io import edf_reader
-from tests.io_broken_inputs import expect_typed_error, random_bytes, truncation_points
+from io_broken_inputs import expect_typed_error, random_bytes, truncation_points
 
 
 @pytest.fixture()
