@@ -155,3 +155,18 @@ def test_sniff_is_by_root_element(tmp_path):
     assert read_ecg(renamed).source_format == "ge-muse-xml"
     other = _write(tmp_path, "<?xml version='1.0'?><RestingECGs/>", name="other.xml")
     assert not ge_muse_xml.sniff(other, other.read_bytes())
+
+
+@pytest.mark.parametrize("record", ["00014_hr", "00161_hr", "00439_hr"])  # folds 7, 5, 7: not the test split
+def test_written_ptbxl_records_derive_limb_leads_within_quantisation(tmp_path, data_dir, record):
+    wfdb = pytest.importorskip("wfdb")
+    from ge_muse_fixture import from_ptbxl
+
+    source = data_dir / "ptb-xl" / "records500" / "00000" / record
+    path = _write(tmp_path, from_ptbxl(source, with_median=False))
+    ecg = read_ecg(path)
+    original = wfdb.rdrecord(str(source))
+    for i, raw in enumerate(original.sig_name):
+        name = raw if raw.upper() not in ("AVR", "AVL", "AVF") else "a" + raw[1:].upper()
+        tolerance = STEP_MV / 2 + 1e-6 if name in STORED_LEADS else 2 * STEP_MV
+        assert np.abs(ecg.lead(name) - original.p_signal[:, i]).max() <= tolerance, (record, name)
