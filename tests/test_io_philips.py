@@ -44,6 +44,7 @@ def test_derived_limb_leads_obey_einthoven(folder, name):
     assert np.abs(iii - (ii - i)).max() <= 0.0101  # within two 5 uV steps
     assert np.abs(ecg.lead("aVR")[body] + (i + ii) / 2).max() <= 0.0101
     assert 0.5 < np.abs(ecg.signals_mv[:, body]).max() < 10
+    assert "10.70-10.90 s: the device's 1 mV calibration pulse on every lead (not ECG)" in ecg.comments
 
 
 def test_version_103_metadata(folder):

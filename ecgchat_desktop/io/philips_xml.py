@@ -29,6 +29,7 @@ from ecgchat_desktop.ecg import (
     normalise_sex,
 )
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
+from ecgchat_desktop.io.lead_order import standard_order
 from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
 
 FORMAT = "philips-xml"
@@ -237,7 +238,24 @@ def _signals(path: Path, root: ET.Element) -> tuple[np.ndarray, float, list[str]
         counts = np.frombuffer(data[:needed], dtype="<i2").reshape(len(labels), n_samples).astype(np.int64)
     else:
         raise UnsupportedFormatError(path, f"Philips XML waveform compression {compression!r} is not supported")
-    return (counts * (resolution_uv / 1000.0)).astype(np.float32), rate, labels, comments
+    order = standard_order(labels)
+    signals = (counts[order] * (resolution_uv / 1000.0)).astype(np.float32)
+    return signals, rate, [labels[i] for i in order], comments
+
+
+def _calibration_note(signals_mv: np.ndarray, rate_hz: float) -> str | None:
+    """PageWriters end the record with a 1 mV calibration pulse on every lead: say where it is."""
+    if signals_mv.shape[0] < 2:
+        return None
+    same = np.all(signals_mv == signals_mv[0], axis=0) & (np.abs(signals_mv[0] - 1.0) < 0.011)
+    columns = np.nonzero(same)[0]
+    if columns.size < int(0.02 * rate_hz):
+        return None
+    start, end = int(columns[0]), int(columns[-1])
+    if end - start + 1 != columns.size:  # not one contiguous pulse
+        return None
+    return (f"{start / rate_hz:.2f}-{(end + 1) / rate_hz:.2f} s: the device's 1 mV calibration pulse on every "
+            "lead (not ECG)")
 
 
 def _median_beats(path: Path, root: ET.Element, rate_hz: float) -> MedianBeats | None:
@@ -373,6 +391,9 @@ def read(path: Path) -> Ecg:
                   f"(supported: {', '.join(SUPPORTED_VERSIONS)})")
     signals, rate, labels, comments = _signals(path, root)
     acquired_at = _date_time(_find(root, "dataacquisition"))
+    calibration = _calibration_note(signals, rate)
+    if calibration:
+        comments.append(calibration)
     return Ecg(
         signals_mv=signals,
         sampling_rate_hz=rate,
