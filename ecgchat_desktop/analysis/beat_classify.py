@@ -8,7 +8,7 @@ Timing: a beat is premature when its RR is below 85 % of the local reference RR 
 median of the surrounding 16 RR intervals).
 
 Classes:
-- paced: a pacing spike within 100 ms before the fiducial;
+- paced: a pacing spike within 160 ms before the fiducial (the centre of the QRS slopes);
 - ventricular_ectopic: different morphology (correlation < 0.85 or amplitude outside
   0.6–1.6× the template) and premature or wider than the template by 25 %;
 - supraventricular_ectopic: premature with dominant morphology;
@@ -111,7 +111,7 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
     if spikes is not None and spikes.size:
         j = np.searchsorted(spikes, peaks)
         for k, p in enumerate(peaks):
-            if j[k] > 0 and 0 <= p - spikes[j[k] - 1] <= 0.1 * fs:
+            if j[k] > 0 and 0 <= p - spikes[j[k] - 1] <= 0.16 * fs:
                 paced[k] = True
 
     labels = []

@@ -29,6 +29,7 @@ K_ON = 0.02
 K_OFF = 0.03
 FLOOR_FACTOR = 1.5
 FLOOR_FACTOR_OFF = 2.5
+POST_FLOOR_PCT = 25
 V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
 QUIET_S = 0.010
 P_MIN_MV = 0.025
@@ -99,9 +100,11 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     core_start, core_end = int(big[0]), int(big[-1])
     # Floors: typical velocity in the PR segment / early ST segment right beside the QRS.
     pre = v[max(0, core_start - int(0.06 * fs)): max(1, core_start - int(0.02 * fs))]
-    post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.10 * fs))]
+    # After the QRS a wide window and a low percentile: a slurred terminal QRS (RBBB)
+    # must not be taken for the ST segment's own slope.
+    post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.20 * fs))]
     floor_on = float(np.median(pre)) if pre.size else 0.0
-    floor_off = float(np.median(post)) if post.size else 0.0
+    floor_off = float(np.percentile(post, POST_FLOOR_PCT)) if post.size else 0.0
     thr_on = max(FLOOR_FACTOR * floor_on, K_ON * vmax)
     thr_off = max(FLOOR_FACTOR_OFF * floor_off, K_OFF * vmax)
     run = max(2, int(round(QUIET_S * fs)))

@@ -102,6 +102,12 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
     def thr() -> float:
         return npk + 0.25 * (spk - npk)
 
+    def min_slope_at(c: int) -> float:
+        """A quarter of the lower-quartile QRS slope of the beats of the last 20 s: P and T
+        waves (and most baseline noise) are far less steep than any QRS."""
+        recent = [b for b in beats[-64:] if c - b < 20 * fs] or beats[-1:]
+        return 0.25 * float(np.percentile(slope_peak[recent], 25))
+
     i = 0
     while i < cand.size:
         c, h = int(cand[i]), float(heights[i])
@@ -112,18 +118,23 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
             if c - beats[-1] > 1.66 * rr_avg:
                 lo, hi = last_idx + 1, i
                 best, best_h = -1, 0.0
-                for j in range(lo, hi):
+                # Only QRS-like bumps: steep (a quarter of the recent beats' slope at least),
+                # so that P and T waves in a pause are not taken for beats.
+                min_slope = min_slope_at(c)
+                for j in range(max(lo, hi - 64), hi):
                     cj = int(cand[j])
                     if cj - beats[-1] < refractory or c - cj < refractory:
                         continue
+                    if slope_peak[cj] < min_slope:
+                        continue
                     if heights[j] > best_h:
                         best, best_h = j, float(heights[j])
-                if best >= 0 and best_h < max(0.5 * thr(), 2.0 * npk):
+                if best_h < max(0.5 * thr(), 2.0 * npk):
                     # Nothing reaches half threshold: if the signal level itself dropped
                     # (the levels were set by an artefact or a larger complex), let the
                     # signal level decay so that detection can resume.
-                    if best_h > 2.0 * npk and c - beats[-1] > 2.5 * rr_avg:
-                        spk = max(0.5 * spk, 2.0 * best_h)
+                    if c - beats[-1] > 2.5 * rr_avg:
+                        spk = max(0.5 * spk, 2.0 * best_h, 4.0 * npk)
                     best = -1
                 if best >= 0:
                     cb = int(cand[best])
@@ -133,7 +144,8 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
                     spk = 0.25 * min(best_h, 2 * spk) + 0.75 * spk
                     last_idx = best
                     continue  # re-examine candidate i against the new last beat
-        if h > thr() and (not beats or c - beats[-1] >= refractory):
+        if h > thr() and (not beats or c - beats[-1] >= refractory) and (
+                not beats or slope_peak[c] >= min_slope_at(c)):
             is_t = False
             if beats and c - beats[-1] < T_WAVE_WINDOW_S * fs:
                 if slope_peak[c] < 0.5 * slope_peak[beats[-1]]:
@@ -159,9 +171,10 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
         i += 1
 
     peaks = np.asarray(beats, dtype=np.int64)
-    # Place each detection on the energy maximum (the steepest part of the QRS).
+    # Place each detection on the maximum of the 40-ms smoothed energy: the centre of the
+    # QRS slopes, stable from beat to beat (a raw maximum can flip between R up- and downstroke).
     half = int(0.06 * fs)
-    sm = uniform_filter1d(energy, max(1, int(0.01 * fs)), mode="nearest")
+    sm = uniform_filter1d(energy, max(1, int(0.04 * fs)), mode="nearest")
     out = np.empty_like(peaks)
     for k, p in enumerate(peaks):
         a, b = max(0, p - half), min(n, p + half + 1)
