@@ -22,8 +22,8 @@ from ecgchat_desktop.store import open_store
 from tests.store_support import SAMPLE_HEADERS
 
 PROJECT = Path(__file__).resolve().parents[1]
-N_CRASH_FILES = 24
-CRASH_RUNS = 4
+N_CRASH_FILES = 12
+CRASH_RUNS = 3
 
 
 def _env(**extra) -> dict:
@@ -99,7 +99,7 @@ def test_import_killed_at_random_moments_leaves_a_whole_database(ptbxl_copies, t
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         first.wait(120)
-        time.sleep(rng.uniform(0.0, 1.5))  # somewhere in the middle of the next ECGs
+        time.sleep(rng.uniform(0.0, 0.8))  # somewhere in the middle of the next ECGs
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -140,6 +140,7 @@ _WRITER = textwrap.dedent("""
             for i in range(n)]
     shared = base.with_changes(signals_mv=base.signals_mv[:, 700:4700])
     store = open_store(db)
+    (go.parent / ("ready-" + who)).touch()
     while not go.exists():
         time.sleep(0.005)
     ids = []
@@ -156,6 +157,16 @@ _WRITER = textwrap.dedent("""
 """)
 
 
+def _start_together(folder: Path, go: Path, procs) -> None:
+    """Release both writers at once, when both have started and opened the store."""
+    deadline = time.monotonic() + 180
+    while not all((folder / f"ready-{w}").exists() for w in ("a", "b")):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            break  # a writer died early: its exit status tells why
+        time.sleep(0.02)
+    go.touch()
+
+
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     db = tmp_path / "shared.sqlite3"
     open_store(db).close()
@@ -166,8 +177,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     procs = [subprocess.Popen([sys.executable, str(script), str(db), str(SAMPLE_HEADERS[0]), who, str(n), str(go)],
                               cwd=PROJECT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for who in ("a", "b")]
-    time.sleep(3.0)  # both have imported and opened the store
-    go.touch()
+    _start_together(tmp_path, go, procs)
     outs = [p.communicate(timeout=240) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-3000:]

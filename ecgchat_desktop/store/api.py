@@ -155,6 +155,22 @@ def _statements_from_json(text: str):
     return tuple(Statement.from_dict(d) for d in json.loads(text))
 
 
+def _known_measurement_fields(data: dict) -> dict:
+    """Drop nested keys this program version does not know (findings stored by a newer
+    version stay readable; Measurements.from_dict filters only the top level)."""
+    from ecgchat_desktop.analysis.measurements import BeatFiducials, LeadAmplitudes, MedianBeat
+
+    def keep(d, cls):
+        return {k: v for k, v in d.items() if k in cls.__dataclass_fields__} if isinstance(d, dict) else d
+
+    data = dict(data)
+    data["lead_amplitudes"] = {k: keep(v, LeadAmplitudes) for k, v in (data.get("lead_amplitudes") or {}).items()}
+    data["beats"] = [keep(b, BeatFiducials) for b in data.get("beats") or []]
+    if data.get("median") is not None:
+        data["median"] = keep(data["median"], MedianBeat)
+    return data
+
+
 def _check_user(user: str | None, what: str) -> str:
     if user is None or not str(user).strip():
         raise ValueError(f"{what} needs the user's name")
@@ -397,7 +413,8 @@ class Store:
             return None
         return Findings.from_dict({
             "ecg_info": json.loads(row.ecg_info_json),
-            "measurements": json.loads(zlib.decompress(row.measurements_zjson).decode("utf-8")),
+            "measurements": _known_measurement_fields(
+                json.loads(zlib.decompress(row.measurements_zjson).decode("utf-8"))),
             "statements": json.loads(row.statements_json),
             "critical": row.critical,
             "program_version": row.program_version,
