@@ -18,6 +18,8 @@ def create_app(argv: list[str] | None = None):
         app = QApplication(argv or [sys.argv[0]])
         app.setApplicationName("ECG-Chat Desktop")
         app.setOrganizationName("ecgchat")
+    # Workers running Python code (analysis) hand the GIL back to the GUI thread more often.
+    sys.setswitchinterval(0.002)
     import pyqtgraph as pg
 
     pg.setConfigOptions(antialias=True, foreground="k")

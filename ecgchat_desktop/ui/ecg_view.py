@@ -184,7 +184,8 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
         self._grid = grid
         self.vb.addItem(grid)
         # All traces in one curve (NaN between panels): one path to paint, one item to add.
-        self._trace = pg.PlotCurveItem(pen=_cosmetic_pen(c.trace, 1.25), connect="finite", skipFiniteCheck=True)
+        # Width 1.0 keeps Qt's fast antialiased cosmetic-line path (wider pens are ~3x slower).
+        self._trace = pg.PlotCurveItem(pen=_cosmetic_pen(c.trace, 1.0), connect="finite", skipFiniteCheck=True)
         self._trace.setZValue(10)
         self.vb.addItem(self._trace)
         self._panel_xy = [(np.empty(0), np.empty(0)) for _ in layout.panels]

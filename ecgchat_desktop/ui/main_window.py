@@ -389,7 +389,13 @@ class MainWindow(QMainWindow):
         def work():
             import importlib
 
-            for name in ("ecgchat_desktop.io.wfdb_reader", "ecgchat_desktop.io.dicom", "scipy.signal",
+            try:
+                from ecgchat_desktop.io.detect import _reader_modules
+
+                _reader_modules()  # every reader and its format library
+            except Exception:  # a broken reader surfaces when a file of its kind is opened
+                pass
+            for name in ("wfdb", "pydicom", "scipy.interpolate", "ecgchat_desktop.io.wfdb_reader", "ecgchat_desktop.io.dicom", "scipy.signal",
                          "ecgchat_desktop.findings", "ecgchat_desktop.analysis", "ecgchat_desktop.interpret",
                          "ecgchat_desktop.report", "pypdfium2", "ecgchat_desktop.chat.knowledge"):
                 try:
