@@ -232,8 +232,8 @@ def test_deidentified_export_removes_names_and_ids_everywhere(ecg, findings, opt
         assert f"{label} {value}" in texts[0]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("speed,gain", [(25.0, 10.0), (50.0, 5.0)])
+@pytest.mark.parametrize("layout,speed,gain", [(LAYOUTS[0], 25.0, 10.0), (LAYOUTS[1], 50.0, 5.0),
+                                               (LAYOUTS[2], 50.0, 20.0), (LAYOUTS[3], 25.0, 5.0)])
 def test_every_layout_speed_and_gain_renders(ecg, findings, layout, speed, gain):
     pdf = render_report(ecg, findings, ReportOptions(layout=layout, speed_mm_s=speed, gain_mm_mv=gain,
                                                      paper="letter", chest_half_gain=True))
@@ -250,16 +250,22 @@ def test_unanalysed_recording_still_prints_the_tracing(ecg):
 
 
 def test_critical_real_recording(data_dir):
-    """A real Challenge record (ningbo JS45546, wide-complex tachycardia) flagged critical."""
-    path = data_dir / "cinc" / "ningbo" / "JS45546.hea"
-    if not path.exists():
-        pytest.skip(f"{path} not in this copy of the shared data")
-    ecg = read_ecg(path)
-    findings = analyze_ecg(ecg)
-    if not findings.critical:
-        pytest.skip("the current rules do not flag this record critical")
+    """A real Challenge record flagged critical by the program prints the critical banner and
+    the flagged statements (records with tachycardia, wide QRS or STEMI criteria; the first
+    one the current rules flag is used)."""
+    candidates = ["ningbo/JS45545", "chapman/JS00005", "cpsc2018/A0109", "ningbo/JS45548", "cpsc2018/A0034"]
+    for name in candidates:
+        path = data_dir / "cinc" / f"{name}.hea"
+        if not path.exists():
+            continue
+        ecg = read_ecg(path)
+        findings = analyze_ecg(ecg)
+        if findings.critical:
+            break
+    else:
+        pytest.skip("none of the candidate records is flagged critical by the current rules")
     page1 = pages_text(render_report(ecg, findings, ReportOptions()))[0]
     assert "CRITICAL FINDING — review now" in page1
-    for s in findings.statements:
-        if s.critical and norm(s.text) in page1:
-            assert f"⚠ CRITICAL {norm(s.text)}" in page1
+    critical = [s for s in findings.statements if s.critical]
+    for s in critical:  # critical statements come first, so they are always on page 1
+        assert f"⚠ CRITICAL {norm(s.text)}" in page1

@@ -40,35 +40,42 @@ def _helper():
 
 
 def to_narrative(result, model_name: str | None) -> Narrative:
-    """Adapt the helper's result (a Narrative, a list of sections, or a dict title -> text)."""
+    """Adapt `chat.draft_report_sections` output: {key: {"title", "text", "source", "verdict",
+    "claims", "citations", "rejected_draft"}} in section order (lists/Narrative accepted too)."""
     if isinstance(result, Narrative):
         return result
-    sections = getattr(result, "sections", result)
-    out: list[NarrativeSection] = []
-    if isinstance(sections, dict):
-        items = list(sections.items())
-    else:
-        items = []
-        for s in sections:
-            if isinstance(s, dict):
-                items.append((s.get("title"), s.get("text", ""), s.get("flagged") or s.get("rejected") or []))
-            else:
-                items.append((getattr(s, "title", None), getattr(s, "text", ""),
-                              list(getattr(s, "flagged", None) or getattr(s, "rejected", None) or [])))
+    items = list(result.values()) if isinstance(result, dict) else list(getattr(result, "sections", result))
+    sections: list[NarrativeSection] = []
+    used_model = False
     for i, item in enumerate(items):
-        title, text = item[0], item[1]
-        flagged = list(item[2]) if len(item) > 2 else []
-        out.append(NarrativeSection(str(title or SECTION_TITLES[min(i, len(SECTION_TITLES) - 1)]), str(text),
-                                    [str(f) for f in flagged]))
-    claim = getattr(result, "claim_check", None) or getattr(result, "claim_summary", None) or []
-    if isinstance(claim, str):
-        claim = [claim]
-    return Narrative(out, source="llm", model=getattr(result, "model", None) or model_name,
-                     claim_check=[str(c) for c in claim])
+        get = item.get if isinstance(item, dict) else (lambda k, d=None, _o=item: getattr(_o, k, d))
+        title = str(get("title") or SECTION_TITLES[min(i, len(SECTION_TITLES) - 1)])
+        source = get("source")
+        flagged = [str(f) for f in (get("flagged") or [])]
+        if get("rejected_draft"):
+            flagged.append(str(get("rejected_draft")))
+        notes = []
+        claims = get("claims") or {}
+        verdict = get("verdict") or (claims.get("verdict") if isinstance(claims, dict) else None)
+        if source and "model" in str(source):
+            checked = claims.get("checked") if isinstance(claims, dict) else None
+            notes.append(f"{source}; claim check: {verdict or 'not run'}"
+                         + (f" ({checked} claim(s) checked)" if checked is not None else ""))
+            used_model = used_model or str(source).startswith("language model")
+        for c in get("citations") or []:
+            if isinstance(c, dict):
+                notes.append(f"[{c.get('n')}] {c.get('title')} — {c.get('source')}")
+        sections.append(NarrativeSection(title, str(get("text") or ""), flagged, str(source) if source else None,
+                                         notes))
+    extra = getattr(result, "claim_check", None) or []
+    return Narrative(sections, source="llm" if used_model else "structured",
+                     model=getattr(result, "model", None) or model_name,
+                     claim_check=[str(c) for c in extra])
 
 
-def make_drafter(model_path=None) -> Drafter:
-    """Load the model once; return a function drafting one ECG's narrative."""
+def make_drafter(model_path=None, max_tokens: int = 120) -> Drafter:
+    """Load the model once; return a function drafting one ECG's narrative
+    (`max_tokens` per model-drafted section)."""
     helper = _helper()
     try:
         from ecgchat_desktop.chat.engine import ChatEngine, EngineSettings
@@ -81,7 +88,8 @@ def make_drafter(model_path=None) -> Drafter:
         if findings is None:
             raise NarrativeUnavailable("the recording has not been analysed")
         given = deidentified_findings(findings) if options.deidentify else findings
-        return to_narrative(helper(given, engine), getattr(engine, "model_name", None))
+        result = helper(given, engine, clinical_context=options.clinical_context, max_tokens=max_tokens)
+        return to_narrative(result, getattr(engine, "model_name", None))
 
     draft.engine = engine  # type: ignore[attr-defined]
     return draft

@@ -91,6 +91,9 @@ class NarrativeSection:
     text: str
     # Sentences the claim check rejected or could not verify, shown flagged (never silently kept).
     flagged: list[str] = field(default_factory=list)
+    # Who wrote this section: "program", "language model", or e.g. "program (model draft rejected ...)".
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)  # claim-check verdict, cited knowledge passages
 
 
 @dataclass

@@ -197,6 +197,8 @@ def _title_bar(page: Page, x0, right, title, findings, confirmation, regular, bo
         confirmed = confirmation is not None and confirmation.narrative_confirmed
         if narrative is not None and narrative.source == "llm":
             draft_text = "AI DRAFT — NOT CONFIRMED (language-model text, claim-checked)"
+        elif narrative is not None and narrative.model:
+            draft_text = "UNCONFIRMED PROGRAM DRAFT — model drafts rejected by the claim check"
         else:
             draft_text = "UNCONFIRMED PROGRAM DRAFT — structured summary, no language model"
     if confirmed:
@@ -438,9 +440,13 @@ def _page_footer(page: Page, x0, fields, regular) -> None:
 def _narrative_story(narrative: Narrative, findings, confirmation, options, styles) -> list:
     story: list = []
     if narrative.source == "llm":
-        note = (f"Drafted by the local language model{(' ' + escape(narrative.model)) if narrative.model else ''} "
-                "from the program's findings; every number was checked against the measurements. "
-                "AI draft — not confirmed until a physician signs below.")
+        note = (f"Drafted with the local language model{(' ' + escape(narrative.model)) if narrative.model else ''} "
+                "from the program's findings; numbers come from the measurements, and model text was "
+                "claim-checked against them. AI draft — not confirmed until a physician signs below.")
+    elif narrative.model:
+        note = (f"The local language model {escape(narrative.model)} was asked for a draft, but the claim "
+                "check rejected it; program text from the measurements and statements is printed instead. "
+                "Program draft — not confirmed until a physician signs below.")
     else:
         note = ("Structured summary generated from the program's measurements and statements "
                 "(no language model). Program draft — not confirmed until a physician signs below.")
@@ -450,6 +456,8 @@ def _narrative_story(narrative: Narrative, findings, confirmation, options, styl
         for para in str(section.text).split("\n"):
             if para.strip():
                 story.extend(_paragraphs(para.strip(), styles))
+        for note in section.notes:
+            story.append(Paragraph(escape(note), styles["criteria"]))
         for flagged in section.flagged:
             story.append(Paragraph("⚠ Not verified by the claim check, removed from the text: "
                                    f"“{escape(flagged)}”", styles["flag"]))
@@ -457,7 +465,10 @@ def _narrative_story(narrative: Narrative, findings, confirmation, options, styl
         story.append(_heading("Claim check", styles["h"]))
         for line in narrative.claim_check:
             story.append(Paragraph(escape(line), styles["small"]))
-    if findings is not None and findings.statements and narrative.source == "llm":
+    printed = " ".join(section.text for section in narrative.sections)
+    already = findings is not None and all(
+        s.text in printed and all(e in printed for e in s.evidence) for s in findings.statements)
+    if findings is not None and findings.statements and narrative.source == "llm" and not already:
         # The criteria behind every statement are always shown, whatever the model wrote.
         story.append(_heading("Program statements and their criteria", styles["h"]))
         for s in findings.statements:
