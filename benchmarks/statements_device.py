@@ -65,16 +65,16 @@ def main() -> int:
         try:
             ecg = read_ecg(path)
         except EcgReadError as exc:
-            print(f"\n## {path.name}: not readable ({exc})")
+            print(f"\n== {path.name}: not readable ({exc})")
             continue
         if ecg.n_leads < 8:
-            print(f"\n## {path.name}: {ecg.n_leads} lead(s) only, skipped")
+            print(f"\n== {path.name}: {ecg.n_leads} lead(s) only, skipped")
             continue
         m = measure(ecg)
         ours = interpret(m, ecg.patient)
         our_codes = {s.code for s in ours}
         d = ecg.device_measurements
-        print(f"\n## {path.name} ({ecg.source_format}, {ecg.device or 'device unknown'})")
+        print(f"\n== {path.name} ({ecg.source_format}, {ecg.device or 'device unknown'})")
         print(f"| {'':<8} | {'HR':>5} | {'PR':>5} | {'QRS':>5} | {'QT':>5} | {'QTc':>5} | {'P ax':>5} | {'QRS ax':>6} | {'T ax':>5} |")
         print("|----------|-------|-------|-------|-------|-------|-------|--------|-------|")
         print(f"| {'device':<8} | {_v(d.hr_bpm):>5} | {_v(d.pr_ms):>5} | {_v(d.qrs_ms):>5} | {_v(d.qt_ms):>5} | "
