@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -159,7 +160,7 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
     y0 = HEADER_BOTTOM_MM
     right = x0 + layout.width_mm
 
-    _title_bar(page, x0, right, "Resting 12-lead ECG" if ecg.n_leads >= 12 else f"Resting {ecg.n_leads}-lead ECG",
+    _title_bar(page, x0, right, f"{min(ecg.n_leads, 12) if ecg.n_leads >= 12 else ecg.n_leads}-lead ECG",
                findings, confirmation, regular, bold, statements_page=True)
     _header(page, x0, right, ecg, findings, options, fields, regular, bold, styles)
 
@@ -177,12 +178,25 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
     if settings.chest_half_gain:
         chest_note = f"  chest leads V1–V6 at {settings.gain_mm_mv / 2:g} mm/mV (HALF GAIN)"
     filt = describe_filter(options.highpass_hz, options.lowpass_hz, options.notch_hz, ecg.sampling_rate_hz)
-    page.text(x0, fy, f"Speed {settings.speed_mm_s:g} mm/s   Gain {settings.gain_mm_mv:g} mm/mV{chest_note}   "
-              f"Filter {filt}   Layout {layout_text}", bold, 7.2)
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    line1 = (f"Speed {settings.speed_mm_s:g} mm/s   Gain {settings.gain_mm_mv:g} mm/mV{chest_note}   "
+             f"Filter {filt}   Layout {layout_text}")
+    page.text(x0, fy, line1, bold, 7.2)
+    # The disclaimer goes right of the settings, as long a version as fits.
+    room_mm = right - x0 - stringWidth(line1, bold, 7.2) / PT_PER_MM - 4.0
+    for disclaimer in (f"{PRODUCT} {__version__} — decision support; program statements are drafts until a "
+                       "physician confirms them.", f"{PRODUCT} {__version__} — decision support only",
+                       "decision support only"):
+        if stringWidth(disclaimer, regular, 6.5) / PT_PER_MM <= room_mm:
+            page.text(right, fy, disclaimer, regular, 6.5, GREY, align="right")
+            break
+    printed = datetime.now().strftime("%Y-%m-%d %H:%M")
+    if options.created_by and not options.deidentify:
+        printed += f" by {options.created_by}"
     page.text(x0, fy + 3.6, f"{ecg.sampling_rate_hz:g} Hz, {layout.seconds_shown:.1f} s of {ecg.duration_s:.1f} s "
-              f"shown   Grid 1 mm / 5 mm   Calibration 1 mV   Record {fields['record']}   "
-              f"{PRODUCT} {__version__} — decision support; program statements are drafts until a physician "
-              "confirms them.", regular, 6.5, GREY)
+              f"shown   Grid 1 mm / 5 mm   Calibration 1 mV   Record {fields['record']}   Printed {printed}",
+              regular, 6.5, GREY)
 
 
 def _title_bar(page: Page, x0, right, title, findings, confirmation, regular, bold, statements_page: bool,
