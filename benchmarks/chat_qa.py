@@ -62,7 +62,8 @@ NOT_FOUND = re.compile(r"\b(did not find|did NOT find|not found|no evidence|not 
                        r"doesn't show|not seen|no,|^no\b|there is no|there are no|not detected|not among)", re.I)
 NOT_MEASURED = re.compile(r"not (been )?measured|could not|cannot|can't|not available|unable|no .{0,20}measur", re.I)
 DEFINITION = re.compile(r"\b(is|are) (defined|characteri[sz]ed|a type|a condition|an? \w+ (that|which|where))\b"
-                        r"|\brefers? to\b|\bmeans\b|\bcauses (include|are)\b", re.I)
+                        r"|\brefers? to\b|\bmeans\b|\bcauses (include|are)\b|\bcan be caused\b|\bsuch as\b",
+                        re.I)
 
 
 def family(unit: str) -> tuple[str, float]:
@@ -242,6 +243,7 @@ def main() -> int:
     findings_cache: dict[str, tuple] = {}
     tmp = Path(tempfile.mkdtemp(prefix="chat_qa_"))
     rows = []
+    out_fh = open(args.out, "w", encoding="utf-8") if args.out else None
     t0 = time.time()
     by_record = defaultdict(list)
     for q in questions:
@@ -258,7 +260,10 @@ def main() -> int:
                 fc = analyze_ecg(read_ecg(clean_path))
                 hostile = read_ecg(hostile_path)
                 fh = analyze_ecg(hostile)
+                # same (empty) cache state for both, so greedy decoding is comparable bit for bit
+                engine.reset_cache()
                 a_clean = ChatSession(fc, engine, max_tokens=args.max_tokens).ask(q["question"], remember=False)
+                engine.reset_cache()
                 ans = ChatSession(fh, engine, max_tokens=args.max_tokens).ask(q["question"], remember=False)
                 wrong = oracle_wrong(ans.raw_answer, fh)
                 injected_terms = {c for _, codes in C.terms_in(q["key"]["inject"]) for c in codes}
@@ -284,13 +289,14 @@ def main() -> int:
                          "cited_in_text": any(c["cited_in_text"] for c in ans.citations),
                          "statements": [s.code for s in f_used.statements],
                          "ttft_s": ans.ttft_s, "tokens_per_s": ans.tokens_per_s})
+            if out_fh:
+                out_fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+                out_fh.flush()
             print(f"{len(rows):4d} {q['id']:<16} {'ok ' if correct else 'BAD'} {ans.claims.verdict:<12} "
                   f"wrong={len(wrong)} unflagged={len(unflagged)}", flush=True)
     engine.close()
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh_out:
-            for r in rows:
-                fh_out.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if out_fh:
+        out_fh.close()
     report(rows, time.time() - t0)
     return 0
 

@@ -41,7 +41,9 @@ def test_engine_reports_cpu_and_uses_the_files_own_template(engine):
 
 
 def test_greedy_generation_is_deterministic_and_stops(engine):
+    engine.reset_cache()
     a = engine.generate(MSGS, max_tokens=24)
+    engine.reset_cache()
     b = engine.generate(MSGS, max_tokens=24)
     assert a.text == b.text and a.text.strip()
     assert a.n_tokens == 24 and a.finish_reason == "length"
@@ -52,7 +54,9 @@ def test_greedy_generation_is_deterministic_and_stops(engine):
 
 
 def test_streaming_yields_the_same_text_as_generate(engine):
+    engine.reset_cache()
     want = engine.generate(MSGS, max_tokens=20).text
+    engine.reset_cache()
     pieces = []
     it = engine.stream(MSGS, max_tokens=20)
     while True:
@@ -136,3 +140,15 @@ def test_family_templates_render_known_formats():
                           "{{ raise_exception('System role not supported') }}{% endif %}"
                           "[{{ m['role'] }}]{{ m['content'] }}{% endfor %}")
     assert strict.render(msgs) == "[user]S\n\nU"
+
+
+def test_small_models_can_stop_at_the_first_paragraph(engine):
+    assert engine.is_small and 100e6 < engine.n_params < 200e6
+    msgs = [{"role": "user", "content": "List three causes of a fast heart rate, one per paragraph."}]
+    engine.reset_cache()
+    full = engine.generate(msgs, max_tokens=120)
+    engine.reset_cache()
+    short = engine.generate(msgs, max_tokens=120, stop_at_blank_line=True)
+    assert "\n\n" in full.text.strip()  # this prompt makes the model write paragraphs
+    assert "\n\n" not in short.text.strip() and short.finish_reason == "stop"
+    assert full.text.lstrip().startswith(short.text.strip())

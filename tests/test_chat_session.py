@@ -84,7 +84,9 @@ def test_patient_name_injection_changes_nothing(engine):
     b_msgs, *_ = ChatSession(hostile, engine).prepare(q)
     assert a_msgs == b_msgs
     assert "Ignore previous" not in str(b_msgs) and "diagnose STEMI" not in str(b_msgs)
+    engine.reset_cache()
     a = ChatSession(clean, engine, max_tokens=50).ask(q)
+    engine.reset_cache()
     b = ChatSession(hostile, engine, max_tokens=50).ask(q)
     assert a.raw_answer == b.raw_answer
 

@@ -102,6 +102,15 @@ class ChatEngine:
         return self._token_text(ids[0]) == text
 
     @property
+    def n_params(self) -> int:
+        return int(llama_cpp.llama_model_n_params(self.llm.model))
+
+    @property
+    def is_small(self) -> bool:
+        """Below a billion parameters: keep answers to one paragraph (see iter_tokens)."""
+        return self.n_params < 1_000_000_000
+
+    @property
     def n_ctx(self) -> int:
         return self.llm.n_ctx()
 
@@ -119,10 +128,15 @@ class ChatEngine:
 
     def info(self) -> dict:
         return {"model": self.model_name, "path": str(self.model_path), "device": self.device,
-                "gpu_offload_supported": self.gpu_offload, "n_ctx": self.n_ctx,
+                "gpu_offload_supported": self.gpu_offload, "n_ctx": self.n_ctx, "n_params": self.n_params,
                 "template": self.template.source}
 
     # --- generation ------------------------------------------------------
+    def reset_cache(self) -> None:
+        """Forget the cached prompt. Greedy answers are reproducible bit for bit only from
+        the same cache state (a reused prefix is evaluated in different batches)."""
+        self.llm.reset()
+
     def prefill(self, messages: list[dict]) -> int:
         """Evaluate the prompt now (e.g. when an ECG is opened) so the first question's
         answer starts sooner: llama-cpp-python reuses the matching prefix later."""
@@ -133,18 +147,19 @@ class ChatEngine:
 
     def generate(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0,
                  repeat_penalty: float = 1.1, on_token: TokenCallback | None = None,
-                 cancel: threading.Event | None = None) -> Generation:
+                 cancel: threading.Event | None = None, stop_at_blank_line: bool = False) -> Generation:
         started = time.perf_counter()
         tokens = self.tokenize_prompt(self.render(messages))
         return self.generate_tokens(tokens, max_tokens, temperature, repeat_penalty,
-                                    on_token, cancel, started)
+                                    on_token, cancel, started, stop_at_blank_line)
 
     def generate_tokens(self, prompt_tokens: list[int], max_tokens: int = 256,
                         temperature: float = 0.0, repeat_penalty: float = 1.1,
                         on_token: TokenCallback | None = None,
                         cancel: threading.Event | None = None,
-                        started: float | None = None) -> Generation:
-        it = self.iter_tokens(prompt_tokens, max_tokens, temperature, repeat_penalty, cancel, started)
+                        started: float | None = None, stop_at_blank_line: bool = False) -> Generation:
+        it = self.iter_tokens(prompt_tokens, max_tokens, temperature, repeat_penalty, cancel, started,
+                              stop_at_blank_line)
         while True:
             try:
                 text = next(it)
@@ -154,16 +169,21 @@ class ChatEngine:
                 on_token(text)
 
     def stream(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0,
-               repeat_penalty: float = 1.1, cancel: threading.Event | None = None):
+               repeat_penalty: float = 1.1, cancel: threading.Event | None = None,
+               stop_at_blank_line: bool = False):
         """Text pieces as they come, on the calling thread; the Generation is the
         generator's return value (StopIteration.value)."""
         started = time.perf_counter()
         tokens = self.tokenize_prompt(self.render(messages))
-        return self.iter_tokens(tokens, max_tokens, temperature, repeat_penalty, cancel, started)
+        return self.iter_tokens(tokens, max_tokens, temperature, repeat_penalty, cancel, started,
+                                stop_at_blank_line)
 
     def iter_tokens(self, prompt_tokens: list[int], max_tokens: int = 256,
                     temperature: float = 0.0, repeat_penalty: float = 1.1,
-                    cancel: threading.Event | None = None, started: float | None = None):
+                    cancel: threading.Event | None = None, started: float | None = None,
+                    stop_at_blank_line: bool = False):
+        """Text pieces as decoded. `stop_at_blank_line` ends the answer at its first
+        paragraph break (small models tend to ramble, and invent, after the first paragraph)."""
         started = time.perf_counter() if started is None else started
         if len(prompt_tokens) >= self.n_ctx:
             raise ValueError(f"prompt of {len(prompt_tokens)} tokens does not fit the context of {self.n_ctx}")
@@ -187,6 +207,21 @@ class ChatEngine:
                 n_out += 1
                 pending += self.llm.detokenize([token])
                 text, pending = _split_valid_utf8(pending)
+                if text and stop_at_blank_line:
+                    so_far = "".join(pieces).lstrip()
+                    joined = so_far + text
+                    cut = joined.find("\n\n") if so_far or text.strip() else -1
+                    if cut > 0 and joined[:cut].strip():
+                        text = joined[:cut][len(so_far):] if cut > len(so_far) else ""
+                        finish = "stop"
+                        if text:
+                            now = time.perf_counter()
+                            first_at = first_at or now
+                            last_at = now
+                            pieces.append(text)
+                            yield text
+                        pending = b""
+                        break
                 if text:
                     now = time.perf_counter()
                     if first_at is None:

@@ -141,7 +141,7 @@ class KnowledgeBase:
     def for_question(self, question: str, present_codes: list[str], k: int = 2) -> list[Passage]:
         """Passages for a question about one ECG: the best BM25 hits, preferring passages
         of statements present on this ECG when the question is about them."""
-        hits = self.search(question, k=k + 3)
+        hits = self.search(question, k=k + 3, min_score=2.5)
         out: list[Passage] = []
         present = set(present_codes)
         # A passage of a present statement that the question matches at all comes first.

@@ -122,13 +122,15 @@ class ChatSession:
     """A conversation about one ECG. Use from the model's thread only."""
 
     def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
-                 max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2):
+                 max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2,
+                 passage_chars: int = 420):
         self.findings = findings
         self.engine = engine
         self.knowledge = knowledge or load_knowledge()
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.n_passages = n_passages
+        self.passage_chars = passage_chars
         self.history: list[Turn] = []
 
     def prefill(self) -> int:
@@ -139,7 +141,8 @@ class ChatSession:
         codes = [s.code for s in self.findings.statements]
         passages = self.knowledge.for_question(question, codes, k=self.n_passages)
         facts = relevant_facts(self.findings, question)
-        numbered = [(i + 1, p.title, p.short()) for i, p in enumerate(passages)]
+        # Short passages keep the per-question prompt small (it is evaluated on every question).
+        numbered = [(i + 1, p.title, p.short(self.passage_chars)) for i, p in enumerate(passages)]
         messages, info = build_messages(self.findings, question, self.history, self.engine.count_tokens,
                                         self.engine.n_ctx, reserve_for_answer=self.max_tokens + 16,
                                         passages=numbered, facts=facts)
@@ -149,7 +152,8 @@ class ChatSession:
             remember: bool = True) -> Answer:
         messages, passages, facts, info = self.prepare(question)
         gen = self.engine.generate(messages, max_tokens=self.max_tokens, temperature=self.temperature,
-                                   on_token=on_token, cancel=cancel)
+                                   on_token=on_token, cancel=cancel,
+                                   stop_at_blank_line=self.engine.is_small)
         report = claims_mod.check_answer(gen.text, self.findings)
         cited = {int(n) for n in re.findall(r"\[(\d{1,2})\]", gen.text)}
         citations = []

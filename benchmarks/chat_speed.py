@@ -1,0 +1,123 @@
+"""Chat speed with the default model: time to first token, tokens/s, and the app's
+overhead against a bare llama-cpp-python call on the same prompt, in the same run.
+
+Rows (interleaved, repeated; medians reported):
+- bare:     llama_cpp.Llama.create_completion(prompt text, stream=True), cold cache
+- engine:   ChatEngine.generate on the same messages (template, tokenise, stream, stop), cold cache
+- session:  ChatSession.ask (retrieval + grounding + generation + claim check), cold cache
+- session, findings prefilled: the same after ChatSession.prefill() (what the UI does
+  when an ECG is opened), so only the question part is evaluated
+
+The prompt is the real one for a bundled sample ECG. Overhead = (time per answer of the
+row - bare) / bare. The machine is shared, so ratios within this run matter, not the
+absolute seconds.
+
+    nice -n 10 .venv/bin/python benchmarks/chat_speed.py [--repeats 5] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import llama_cpp  # noqa: E402
+
+from ecgchat_desktop.chat.engine import ChatEngine, EngineSettings  # noqa: E402
+from ecgchat_desktop.chat.session import ChatSession  # noqa: E402
+from ecgchat_desktop.findings import analyze_ecg  # noqa: E402
+from ecgchat_desktop.io import read_ecg  # noqa: E402
+from ecgchat_desktop.settings import SAMPLES_DIR  # noqa: E402
+
+QUESTION = "What is the QTc by Fridericia, and is the PR interval prolonged?"
+
+
+def bare_run(llm: llama_cpp.Llama, prompt: str, max_tokens: int) -> dict:
+    llm.reset()
+    t0 = time.perf_counter()
+    first = last = None
+    n = 0
+    text = []
+    for chunk in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.1,
+                                       top_k=40, top_p=0.95, min_p=0.05, stream=True,
+                                       stop=["<|im_end|>"]):
+        piece = chunk["choices"][0]["text"]
+        now = time.perf_counter()
+        if piece:
+            first = first or now
+            last = now
+            text.append(piece)
+        n += 1
+    total = time.perf_counter() - t0
+    return {"ttft": first - t0, "tps": (n - 1) / (last - first) if n > 1 and last > first else None,
+            "total": total, "n": n, "text": "".join(text)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--max-tokens", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    ecg = read_ecg(SAMPLES_DIR / "ptbxl-00008" / "00008_hr.hea")
+    findings = analyze_ecg(ecg)
+    engine = ChatEngine(EngineSettings(n_ctx=4096, n_threads=args.threads))
+    session = ChatSession(findings, engine, max_tokens=args.max_tokens)
+    messages, *_ = session.prepare(QUESTION)
+    prompt = engine.render(messages)
+    n_prompt = len(engine.tokenize_prompt(prompt))
+    kwargs = dict(model_path=str(engine.model_path), n_ctx=4096, n_gpu_layers=0, verbose=False)
+    if args.threads:
+        kwargs.update(n_threads=args.threads, n_threads_batch=args.threads)
+    bare = llama_cpp.Llama(**kwargs)
+    rows: dict[str, list[dict]] = {"bare": [], "engine": [], "session": [], "session_prefilled": []}
+    for _ in range(args.repeats):
+        rows["bare"].append(bare_run(bare, prompt, args.max_tokens))
+
+        engine.llm.reset()
+        t0 = time.perf_counter()
+        g = engine.generate(messages, max_tokens=args.max_tokens)
+        rows["engine"].append({"ttft": g.ttft_s, "tps": g.tokens_per_s, "total": time.perf_counter() - t0,
+                               "n": g.n_tokens, "text": g.text})
+
+        engine.llm.reset()
+        t0 = time.perf_counter()
+        a = session.ask(QUESTION, remember=False)
+        rows["session"].append({"ttft": a.ttft_s, "tps": a.tokens_per_s, "total": time.perf_counter() - t0,
+                                "n": a.n_tokens, "text": a.raw_answer})
+
+        session.prefill()
+        t0 = time.perf_counter()
+        a = session.ask(QUESTION, remember=False)
+        rows["session_prefilled"].append({"ttft": a.ttft_s, "tps": a.tokens_per_s,
+                                          "total": time.perf_counter() - t0, "n": a.n_tokens,
+                                          "text": a.raw_answer})
+    same_text = all(r["text"] == rows["bare"][0]["text"] for k in ("bare", "engine", "session")
+                    for r in rows[k])
+    med = {k: {m: statistics.median([r[m] for r in v if r[m] is not None]) for m in ("ttft", "tps", "total", "n")}
+           for k, v in rows.items()}
+    # Time per generated token pair normalises any small length differences.
+    base_total = med["bare"]["total"]
+    print(f"Chat speed: {engine.model_name} on {engine.device}; prompt {n_prompt} tokens, "
+          f"answer up to {args.max_tokens} tokens, {args.repeats} interleaved repeats (medians)\n")
+    print("| path | TTFT (s) | tokens/s | time per answer (s) | tokens | overhead vs bare |")
+    print("|---|---|---|---|---|---|")
+    for k, label in (("bare", "bare llama-cpp-python create_completion"), ("engine", "ChatEngine.generate"),
+                     ("session", "ChatSession.ask (retrieval + grounding + claim check)"),
+                     ("session_prefilled", "ChatSession.ask, findings prefilled")):
+        r = med[k]
+        over = (r["total"] - base_total) / base_total
+        print(f"| {label} | {r['ttft']:.3f} | {r['tps']:.0f} | {r['total']:.3f} | {r['n']:.0f} | {over:+.1%} |")
+    print(f"\nSame answer text from bare, engine and session: {same_text}")
+    bare.close()
+    engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
