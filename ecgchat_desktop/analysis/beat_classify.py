@@ -34,6 +34,7 @@ class BeatClasses:
     correlation: np.ndarray    # with the dominant template
     in_dominant_family: np.ndarray  # bool: morphology of the dominant family
     rr_prev_s: np.ndarray      # NaN for the first beat
+    best_other_corr: np.ndarray | None = None  # foreign beats: best match with any other beat
 
 
 def _windows(x: np.ndarray, peaks: np.ndarray, a: int, b: int, demean: bool = True) -> np.ndarray:
@@ -114,6 +115,16 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
             if j[k] > 0 and 0 <= p - spikes[j[k] - 1] <= 0.16 * fs:
                 paced[k] = True
 
+    # Foreign beats: do they have relatives (a ventricular focus repeats its shape)?
+    best_other = np.ones(nb)
+    odd = np.flatnonzero(corr < 0.5)
+    if odd.size:
+        wc_all = w - w.mean(axis=1, keepdims=True)
+        wn_all = wc_all / (np.linalg.norm(wc_all, axis=1, keepdims=True) + 1e-12)
+        cm = wn_all[odd] @ wn_all.T
+        cm[np.arange(odd.size), odd] = -1.0
+        best_other[odd] = cm.max(axis=1)
+
     labels = []
     for k in range(nb):
         if paced[k]:
@@ -126,4 +137,26 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
             labels.append("supraventricular_ectopic")
         else:
             labels.append("dominant")
-    return BeatClasses(labels, premature, corr, ~different, rr)
+    return BeatClasses(labels, premature, corr, ~different, rr, best_other)
+
+
+def likely_noise(classes: BeatClasses, peaks: np.ndarray, fs: float) -> np.ndarray:
+    """Detections that are probably artefacts: unlike the dominant QRS (correlation < 0.5),
+    unlike every other detection too (< 0.9: a ventricular focus repeats its shape, noise
+    does not), and splitting one ordinary RR interval in two (previous + next RR within
+    15 % of the local reference RR; a premature beat is followed by a compensatory pause)."""
+    nb = peaks.size
+    out = np.zeros(nb, bool)
+    if nb < 5:
+        return out
+    rr = np.diff(peaks) / fs
+    ref = local_reference_rr(np.concatenate(([np.nan], rr)))
+    for k in range(1, nb - 1):
+        if classes.correlation[k] >= 0.5:
+            continue
+        if classes.best_other_corr is not None and classes.best_other_corr[k] >= 0.9:
+            continue
+        total = rr[k - 1] + rr[k]
+        if np.isfinite(ref[k]) and abs(total - ref[k]) < 0.15 * ref[k]:
+            out[k] = True
+    return out

@@ -137,6 +137,11 @@ def measure(ecg) -> Measurements:
         notes.append("no QRS complex detected")
         return m
     classes = beat_classify.classify(xu, energy, peaks, FS, spikes_w if spikes_w.size else None)
+    noise = beat_classify.likely_noise(classes, peaks, FS)
+    if noise.any():
+        peaks = peaks[~noise]
+        notes.append(f"{int(noise.sum())} detection(s) rejected as artefact (foreign shape inside a normal RR)")
+        classes = beat_classify.classify(xu, energy, peaks, FS, spikes_w if spikes_w.size else None)
 
     # Dominant beats for the median: dominant class; paced rhythm -> the paced family.
     lab = np.asarray(classes.labels)
