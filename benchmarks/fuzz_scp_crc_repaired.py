@@ -108,6 +108,9 @@ def main() -> int:
         "written-subtracted.scp": build_scp(rhythm, ("I", "II", "V1", "V2"), reference=reference, fiducial=100,
                                             zones=[(0, 150, 250, 449), (0, 850, 950, 1149)]),
         "written-uncompressed.scp": build_scp(rhythm, ("I", "II", "V1", "V2"), huffman=False, difference_mode=1),
+        "written-bimodal.scp": build_scp(rhythm, ("I", "II", "V1", "V2"), reference=reference, fiducial=100,
+                                         zones=[(0, 150, 250, 449), (0, 850, 950, 1149)], decimation=4,
+                                         protected=[(230, 270), (930, 970)]),
     }
     records = {p.name: p.read_bytes() for p in samples} | written
     if not samples:

@@ -103,7 +103,7 @@ def _tag(tag: int, value: bytes) -> bytes:
 def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: int = 5000,
               huffman: bool | str = True, difference_mode: int = 2, reference: np.ndarray | None = None,
               fiducial: int = 0, zones=(), measurements: bytes | None = None,
-              statements=(), patient_id: str = "T-1") -> bytes:
+              statements=(), patient_id: str = "T-1", decimation: int = 1, protected=()) -> bytes:
     """An SCP-ECG record of int samples `rhythm` [leads, n] (units of avm_nv nanovolts).
 
     With `reference` [leads, m] and `zones` [(type, SB, fc, SE)], the rhythm is stored as the
@@ -120,6 +120,10 @@ def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: i
                 r = fiducial - 1 + (s - fc)
                 if 0 <= r < reference.shape[1]:
                     stored[:, s - 1] -= reference[:, r]
+    if decimation > 1:
+        # Bimodal compression: full rate inside the protected zones (QB, QE), block means of
+        # `decimation` samples elsewhere, the samples left over at the end of a gap kept as they are.
+        stored = np.array([_bimodal_stream(lead, protected, decimation) for lead in stored])
     sections: list[tuple[int, bytes]] = []
     s1 = (_tag(0, b"Test\x00") + _tag(2, patient_id.encode() + b"\x00") + _tag(8, b"\x02")
           + _tag(5, struct.pack("<HBB", 1960, 2, 29)) + _tag(25, struct.pack("<HBB", 2020, 1, 31))
@@ -138,12 +142,12 @@ def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: i
         length_ms = int(round(m * interval_us / 1000))
         s4 = struct.pack("<HHH", length_ms, fiducial, len(zones))
         s4 += b"".join(struct.pack("<HIII", t, sb, fc, se) for t, sb, fc, se in zones)
-        s4 += b"".join(struct.pack("<II", sb, se) for _, sb, _, se in zones)
+        s4 += b"".join(struct.pack("<II", qb, qe) for qb, qe in (protected or [(sb, se) for _, sb, _, se in zones]))
         sections.append((4, s4))
         s5 = struct.pack("<HHBB", avm_nv, interval_us, difference_mode, 0) + _encode_leads(
             reference, huffman, difference_mode)
         sections.append((5, s5))
-    s6 = struct.pack("<HHBB", avm_nv, interval_us, difference_mode, 0) + _encode_leads(
+    s6 = struct.pack("<HHBB", avm_nv, interval_us * decimation, difference_mode, int(decimation > 1)) + _encode_leads(
         stored, huffman, difference_mode)
     sections.append((6, s6))
     if measurements is not None:
@@ -169,6 +173,18 @@ def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: i
     length = struct.pack("<I", 6 + len(record))
     crc = binascii.crc_hqx(length + record, 0xFFFF)
     return struct.pack("<H", crc) + length + record
+
+
+def _bimodal_stream(lead: np.ndarray, protected, decimation: int) -> np.ndarray:
+    out, cursor, n = [], 1, lead.size
+    for qb, qe in list(protected) + [(n + 1, n)]:
+        gap = lead[cursor - 1:qb - 1]
+        blocks = gap.size // decimation
+        out.extend(np.rint(gap[:blocks * decimation].reshape(blocks, decimation).mean(axis=1)).astype(np.int64))
+        out.extend(gap[blocks * decimation:])
+        out.extend(lead[qb - 1:qe])
+        cursor = qe + 1
+    return np.array(out, dtype=np.int64)
 
 
 def measurements_section(p_on, p_off, qrs_on, qrs_off, t_off, p_axis, qrs_axis, t_axis,

@@ -174,9 +174,41 @@ def test_mutated_huffman_data_never_crash(tmp_path, example):
         assert ecg.signals_mv.shape == (12, 5000)
 
 
-def test_bimodal_compression_is_refused_clearly(tmp_path, example):
-    """Decimated (bimodal) rhythm data are not reconstructed: a clear typed error, not a wrong tracing."""
+def test_bimodal_flag_without_protected_zones_is_a_typed_error(tmp_path, example):
+    """The example has no QRS zones in section 4: a decimated rhythm could not be rebuilt."""
     path = tmp_path / "bimodal.scp"
-    path.write_bytes(patch_section(example.read_bytes(), 6, 5, bytes([1])))
-    with pytest.raises(UnsupportedFormatError, match="bimodal"):
+    forged = patch_section(example.read_bytes(), 6, 2, struct.pack("<H", 8000))  # 125 Hz, 1/4 of section 5
+    path.write_bytes(patch_section(forged, 6, 5, bytes([1])))
+    with pytest.raises(CorruptFileError, match="protected zones"):
         read_ecg(path)
+
+
+def test_bimodal_compression_is_rebuilt(tmp_path):
+    """Written to EN 1064's bimodal scheme: QRS zones at full rate, 1/4 rate elsewhere, reference beat subtracted.
+
+    Our own writer and reader agree on the scheme; no bimodal file from a device was available
+    to check the reconstruction against, so this guards the decoding logic, not conformance.
+    """
+    n, rate = 2500, 500
+    t = np.arange(n) / rate
+    smooth = np.rint(400 * np.sin(2 * np.pi * 1.2 * t) + 150 * np.sin(2 * np.pi * 0.3 * t)).astype(np.int64)
+    beat = np.zeros(200, dtype=np.int64)
+    beat[90:110] = np.rint(1500 * np.hanning(20)).astype(np.int64)  # a QRS-like spike
+    fiducials = [400, 1000, 1600, 2200]
+    rhythm = np.tile(smooth, (4, 1))
+    for fc in fiducials:
+        rhythm[:, fc - 100:fc + 100] += beat
+    zones = [(0, fc - 99, fc, fc + 100) for fc in fiducials]
+    protected = [(fc - 20, fc + 20) for fc in fiducials]
+    path = tmp_path / "bimodal.scp"
+    path.write_bytes(build_scp(rhythm, LEADS, reference=np.tile(beat, (4, 1)), fiducial=100, zones=zones,
+                               decimation=4, protected=protected))
+    ecg = read_ecg(path)
+    assert ecg.sampling_rate_hz == 500.0 and ecg.n_samples == n
+    assert any("bimodal" in c for c in ecg.comments)
+    got = ecg.signals_mv / 0.005
+    for qb, qe in protected:  # protected zones come back exactly
+        np.testing.assert_allclose(got[:, qb - 1:qe], rhythm[:, qb - 1:qe], atol=1e-3)
+    error = np.abs(got - rhythm)
+    assert error.max() < 0.03 * np.abs(rhythm).max()  # decimated stretches: within 3 % of full scale
+    assert error.mean() < 2.0

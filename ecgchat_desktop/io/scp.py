@@ -351,6 +351,7 @@ class _QrsLocations:
     fiducial_sample: int  # fcM: fiducial of the reference beat (1-based)
     types: list[int]
     subtraction_zones: list[tuple[int, int, int]]  # (start SB, fiducial fc, end SE), 1-based
+    protected_zones: list[tuple[int, int]]  # (QB, QE), 1-based: kept at full rate by bimodal compression
 
 
 def _qrs_locations(path: Path, section: _Section | None) -> _QrsLocations | None:
@@ -358,13 +359,15 @@ def _qrs_locations(path: Path, section: _Section | None) -> _QrsLocations | None
         return None
     reader = _Reader(path, section.body, "section 4 (QRS locations)")
     length_ms, fiducial, n_qrs = reader.unpack("<HHH")
-    types, zones = [], []
+    types, zones, protected = [], [], []
     if reader.remaining() >= 14 * n_qrs:
         for _ in range(n_qrs):
             qrs_type, start, fid, end = reader.unpack("<HIII")
             types.append(qrs_type)
             zones.append((start, fid, end))
-    return _QrsLocations(length_ms, fiducial, types, zones)
+        if reader.remaining() >= 8 * n_qrs:
+            protected = [reader.unpack("<II") for _ in range(n_qrs)]
+    return _QrsLocations(length_ms, fiducial, types, zones, protected)
 
 
 def _reference_beat(path: Path, section: _Section | None, n_leads: int, locations: _QrsLocations | None,
@@ -384,7 +387,9 @@ def _reference_beat(path: Path, section: _Section | None, n_leads: int, location
 
 
 def _rhythm(path: Path, section: _Section | None, definition: _LeadDefinition, tables,
-            ) -> tuple[list[np.ndarray], float, float, bool]:
+            locations: _QrsLocations | None, full_rate_interval_us: int | None,
+            ) -> tuple[list[np.ndarray], float, float, int]:
+    """Rhythm samples per lead (ints), amplitude unit (nV), sampling rate (Hz), decimation factor."""
     if section is None:
         raise ImplausibleContentError(path, "SCP-ECG file has no section 6 (rhythm data)")
     reader = _Reader(path, section.body, "section 6 (rhythm data)")
@@ -394,8 +399,79 @@ def _rhythm(path: Path, section: _Section | None, definition: _LeadDefinition, t
     if interval_us == 0:
         raise ImplausibleContentError(path, "section 6: sample interval is 0 us (sampling rate 0)")
     n_samples = [end - start + 1 for start, end in zip(definition.starts, definition.ends)]
-    leads = _decode_leads(path, reader, len(n_samples), n_samples, tables, difference_mode, "section 6")
-    return leads, float(avm_nv), 1e6 / interval_us, bool(bimodal)
+    decimation = 1
+    if bimodal:
+        # Bimodal compression: full rate inside the protected zones (QB..QE of section 4),
+        # decimated outside. Section 6 then states the decimated interval, section 5 the full one.
+        if not full_rate_interval_us:
+            raise CorruptFileError(path, "bimodal compression without the reference beat that gives the full rate")
+        if interval_us % full_rate_interval_us:
+            raise UnsupportedFormatError(
+                path, f"bimodal compression with decimation {interval_us}/{full_rate_interval_us} (not a whole number)")
+        decimation = interval_us // full_rate_interval_us
+        interval_us = full_rate_interval_us
+        if decimation > 1 and (locations is None or not locations.protected_zones):
+            raise CorruptFileError(path, "bimodal compression without the protected zones (section 4) it needs")
+    if decimation > 1:
+        if len(locations.protected_zones) * len(n_samples) > 1_000_000:
+            raise ImplausibleContentError(path, "section 4: too many protected zones")
+        plans = [_bimodal_plan(path, start, end, locations.protected_zones, decimation)
+                 for start, end in zip(definition.starts, definition.ends)]
+        stored = [sum(count for *_, count in plan) for plan in plans]
+        decoded = _decode_leads(path, reader, len(n_samples), stored, tables, difference_mode, "section 6")
+        leads = [_bimodal_expand(samples, plan, decimation) for samples, plan in zip(decoded, plans)]
+    else:
+        leads = _decode_leads(path, reader, len(n_samples), n_samples, tables, difference_mode, "section 6")
+    return leads, float(avm_nv), 1e6 / interval_us, decimation
+
+
+def _bimodal_plan(path: Path, start: int, end: int, protected: list[tuple[int, int]], decimation: int):
+    """Segments of one lead: (first sample, last sample, protected?, stored values), 1-based."""
+    plan = []
+    cursor = start
+    for qb, qe in sorted(protected):
+        qb, qe = max(qb, start), min(qe, end)
+        if qe < qb:
+            continue
+        if qb < cursor:
+            raise CorruptFileError(path, f"section 4: protected zones overlap at sample {qb}")
+        if qb > cursor:
+            num = qb - cursor
+            plan.append((cursor, qb - 1, False, num // decimation + num % decimation))
+        plan.append((qb, qe, True, qe - qb + 1))
+        cursor = qe + 1
+    if cursor <= end:
+        num = end - cursor + 1
+        plan.append((cursor, end, False, num // decimation + num % decimation))
+    return plan
+
+
+def _bimodal_expand(stored: np.ndarray, plan, decimation: int) -> np.ndarray:
+    """Back to the full rate: protected zones as stored; elsewhere each value stands for
+    `decimation` samples (placed at its block centre and joined linearly), the few samples
+    left over at the end of a gap are stored as they are; then a 3-point mean smooths the
+    interpolated stretches (protected zones untouched)."""
+    first = plan[0][0]
+    out = np.empty(plan[-1][1] - first + 1, dtype=np.float64)
+    position = 0
+    for a, b, is_protected, count in plan:
+        values = stored[position:position + count].astype(np.float64)
+        position += count
+        lo, hi = a - first, b - first + 1
+        if is_protected:
+            out[lo:hi] = values
+            continue
+        blocks = (hi - lo) // decimation
+        if blocks:
+            centres = np.arange(blocks) * decimation + (decimation - 1) / 2.0
+            stretch = np.interp(np.arange(blocks * decimation), centres, values[:blocks])
+            if stretch.size > 2:
+                smoothed = stretch.copy()
+                smoothed[1:-1] = (stretch[:-2] + stretch[1:-1] + stretch[2:]) / 3.0
+                stretch = smoothed
+            out[lo:lo + blocks * decimation] = stretch
+        out[lo + blocks * decimation:hi] = values[blocks:]
+    return np.rint(out).astype(np.int64)
 
 
 def _add_reference_beat(path: Path, rhythm: list[np.ndarray], reference: np.ndarray,
@@ -578,14 +654,15 @@ def read(path: Path) -> Ecg:
     sections = _sections(path, data)
     definition = _lead_definition(path, sections.get(3))
     tables = _huffman_tables(path, sections.get(2))
-    leads, avm_nv, rate_hz, bimodal = _rhythm(path, sections.get(6), definition, tables)
-    if bimodal:
-        # Decimated rhythm outside protected zones needs the protected-area
-        # reconstruction of EN 1064; refusing is better than a wrong tracing.
-        raise UnsupportedFormatError(path, "SCP-ECG bimodal compression (decimated rhythm data) is not supported")
-
     locations = _qrs_locations(path, sections.get(4))
-    reference = _reference_beat(path, sections.get(5), len(leads), locations, tables)
+    reference = _reference_beat(path, sections.get(5), len(definition.names), locations, tables)
+    full_rate_interval_us = int(round(1e6 / reference[2])) if reference is not None else None
+    leads, avm_nv, rate_hz, decimation = _rhythm(path, sections.get(6), definition, tables, locations,
+                                                 full_rate_interval_us)
+    comments = []
+    if decimation > 1:
+        comments.append(f"SCP-ECG bimodal compression: outside the QRS zones the rhythm was stored at 1/{decimation} "
+                        "of the rate and has been interpolated back")
     median = None
     if reference is not None:
         ref_samples, ref_avm_nv, ref_rate_hz = reference
@@ -632,4 +709,5 @@ def read(path: Path) -> Ecg:
         device_measurements=_measurements(path, sections.get(7)),
         device_statements=tuple(statements),
         median_beats=median,
+        comments=tuple(comments),
     )
