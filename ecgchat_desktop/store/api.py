@@ -13,7 +13,7 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -105,6 +105,21 @@ def _json_default(obj):
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def _json_shallow(obj):
+    """json.dumps hook: a dataclass becomes a dict of its fields (no copying; json walks it)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    return _json_default(obj)
+
+
+def _finite_or_none(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
 
 
 def _dumps(obj) -> str:
@@ -311,16 +326,20 @@ class Store:
 
     @staticmethod
     def _findings_kwargs(findings) -> dict:
-        data = findings.to_dict()
+        # The same JSON as Findings.to_dict() gives, written without its deep copy of every
+        # beat and median sample (dataclasses.asdict: most of the cost of storing an ECG).
+        # The round trip is checked against to_dict() in the tests.
+        statements = [s.to_dict() for s in findings.statements]
+        measurements_json = json.dumps(findings.measurements, ensure_ascii=False, default=_json_shallow)
         return {
-            "program_version": str(data.get("program_version") or "unknown")[:32],
-            "critical": bool(data["critical"]),
-            "hr_bpm": (data["measurements"] or {}).get("hr_bpm"),
-            "statements_json": _dumps(data["statements"]),
-            "ecg_info_json": _dumps(data["ecg_info"]),
-            "encoder_json": _dumps(data["encoder"]) if data.get("encoder") is not None else None,
-            "notes_json": _dumps(data.get("notes", [])),
-            "measurements_zjson": zlib.compress(_dumps(data["measurements"]).encode("utf-8"), 6),
+            "program_version": str(findings.program_version or "unknown")[:32],
+            "critical": bool(findings.critical),
+            "hr_bpm": _finite_or_none(getattr(findings.measurements, "hr_bpm", None)),
+            "statements_json": _dumps(statements),
+            "ecg_info_json": _dumps(findings.ecg_info),
+            "encoder_json": _dumps(findings.encoder) if findings.encoder is not None else None,
+            "notes_json": _dumps(list(findings.notes)),
+            "measurements_zjson": zlib.compress(measurements_json.encode("utf-8"), 6),
         }
 
     @staticmethod
@@ -494,7 +513,7 @@ class Store:
     # --- lists -------------------------------------------------------------
     def _summaries(self, s: Session, stmt) -> list[EcgSummary]:
         rows = s.execute(stmt).all()
-        ids = [r.EcgRecord.id for r in rows]
+        ids = [r.id for r in rows]
         codes: dict[int, list[str]] = {i: [] for i in ids}
         confirmed: dict[int, bool] = {}
         critical: dict[int, bool] = {}
@@ -509,27 +528,27 @@ class Store:
             for rid, crit in s.execute(select(m.FindingsRow.record_id, m.FindingsRow.critical)
                                        .where(m.FindingsRow.id.in_(latest))):
                 critical[rid] = bool(crit)
-            for rid in {r for (r,) in s.execute(select(m.Confirmation.record_id)
-                                                 .where(m.Confirmation.record_id.in_(ids)).distinct())}:
+            for (rid,) in s.execute(select(m.Confirmation.record_id)
+                                    .where(m.Confirmation.record_id.in_(ids)).distinct()):
                 confirmed[rid] = True
-        out = []
-        for r in rows:
-            e, p = r.EcgRecord, r.Patient
-            out.append(EcgSummary(
-                id=e.id, patient_id=e.patient_id, patient_external_id=p.external_id if p else None,
-                patient_name=p.name if p else None,
-                acquired_at=_join_acquired(e.acquired_at, e.acquired_utc_offset_min),
-                source_format=e.source_format, source_path=e.source_path, device=e.device,
-                sampling_rate_hz=e.sampling_rate_hz, n_leads=e.n_leads,
-                duration_s=e.n_samples / e.sampling_rate_hz, imported_at=e.imported_at,
-                content_hash=e.content_hash, critical=critical.get(e.id),
-                statement_codes=tuple(sorted(codes.get(e.id, ()))), confirmed=confirmed.get(e.id, False)))
-        return out
+        return [EcgSummary(
+            id=r.id, patient_id=r.patient_id, patient_external_id=r.external_id, patient_name=r.name,
+            acquired_at=_join_acquired(r.acquired_at, r.acquired_utc_offset_min),
+            source_format=r.source_format, source_path=r.source_path, device=r.device,
+            sampling_rate_hz=r.sampling_rate_hz, n_leads=r.n_leads,
+            duration_s=r.n_samples / r.sampling_rate_hz, imported_at=r.imported_at,
+            content_hash=r.content_hash, critical=critical.get(r.id),
+            statement_codes=tuple(sorted(codes.get(r.id, ()))), confirmed=confirmed.get(r.id, False))
+            for r in rows]
 
     @staticmethod
     def _ecg_select():
-        return (select(m.EcgRecord, m.Patient)
-                .outerjoin(m.Patient, m.Patient.id == m.EcgRecord.patient_id))
+        """The list columns only (plain rows, no ORM objects: 500-row lists stay cheap)."""
+        e = m.EcgRecord
+        return (select(e.id, e.patient_id, e.acquired_at, e.acquired_utc_offset_min, e.source_format,
+                       e.source_path, e.device, e.sampling_rate_hz, e.n_leads, e.n_samples, e.imported_at,
+                       e.content_hash, m.Patient.external_id, m.Patient.name)
+                .outerjoin(m.Patient, m.Patient.id == e.patient_id))
 
     @staticmethod
     def _newest_first(stmt):
@@ -589,8 +608,10 @@ class Store:
                 stmt = stmt.where(m.EcgRecord.acquired_at < hi if isinstance(date_to, date)
                                   and not isinstance(date_to, datetime) else m.EcgRecord.acquired_at <= hi)
             if statement_code:
-                stmt = stmt.where(exists().where(and_(m.EcgStatementCode.record_id == m.EcgRecord.id,
-                                                      m.EcgStatementCode.code == statement_code)))
+                # IN (not a correlated EXISTS): the planner may start from the code index when
+                # the code is rare instead of walking every ECG by date.
+                stmt = stmt.where(m.EcgRecord.id.in_(
+                    select(m.EcgStatementCode.record_id).where(m.EcgStatementCode.code == statement_code)))
             return self._summaries(s, self._newest_first(stmt).limit(limit))
         return self._tx.read(work)
 
