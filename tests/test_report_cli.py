@@ -19,7 +19,7 @@ def n_pages(path) -> int:
     return len(pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
 
 
-def test_one_file_no_llm(tmp_path, capsys):
+def test_one_file_no_llm(tmp_path, ecgchat_home, capsys):
     out = tmp_path / "r.pdf"
     rc = main(["report", str(SAMPLES[1]), "-o", str(out), "--no-llm", "--no-store", "--layout", "6x2",
                "--speed", "50", "--gain", "5", "--paper", "letter", "--half-gain-chest"])
@@ -34,7 +34,7 @@ def test_one_file_no_llm(tmp_path, capsys):
     assert hashlib.sha256(out.read_bytes()).hexdigest() in capsys.readouterr().out
 
 
-def test_unreadable_file_gives_exit_2_and_one_line(tmp_path, capsys):
+def test_unreadable_file_gives_exit_2_and_one_line(tmp_path, ecgchat_home, capsys):
     bad = tmp_path / "broken.hea"
     bad.write_text("this is not a header\n")
     out = tmp_path / "r.pdf"
@@ -46,13 +46,13 @@ def test_unreadable_file_gives_exit_2_and_one_line(tmp_path, capsys):
     assert not list(tmp_path.glob(".*tmp"))  # nothing half-written
 
 
-def test_missing_file_gives_exit_2(tmp_path, capsys):
+def test_missing_file_gives_exit_2(tmp_path, ecgchat_home, capsys):
     rc = main(["report", str(tmp_path / "nope.hea"), "-o", str(tmp_path / "x.pdf"), "--no-llm", "--no-store"])
     assert rc == 2
     assert "nope.hea" in capsys.readouterr().err
 
 
-def test_folder_batch_with_progress_bar_and_a_bad_file(tmp_path, capsys):
+def test_folder_batch_with_progress_bar_and_a_bad_file(tmp_path, ecgchat_home, capsys):
     src = tmp_path / "in"
     for hea in SAMPLES:
         dest = src / hea.parent.name
@@ -119,7 +119,7 @@ def test_confirmed_statements_from_the_store_are_printed(tmp_path, ecgchat_home,
     assert "UNCONFIRMED PROGRAM DRAFT" not in page1
 
 
-def test_bad_layout_is_refused(tmp_path):
+def test_bad_layout_is_refused(tmp_path, ecgchat_home):
     with pytest.raises(SystemExit) as exc:
         main(["report", str(SAMPLES[0]), "-o", str(tmp_path / "x.pdf"), "--layout", "4x3"])
     assert exc.value.code == 2
@@ -146,3 +146,22 @@ def test_stored_chat_is_appended_as_transcript(tmp_path, ecgchat_home, capsys):
     last = " ".join(reader.pages[-1].extract_text().split())
     assert "Appendix — chat transcript" in last
     assert "Is the QRS duration normal?" in last and "The measured QRS duration is on page 1." in last
+
+
+def test_paper_and_user_default_to_the_workstation_settings(tmp_path, ecgchat_home, capsys):
+    # The GUI's Preferences write this INI file (QSettings format); the CLI reads it without Qt.
+    (ecgchat_home / "workstation.ini").write_text("[report]\npaper_size=Letter\n\n[user]\nname=dr_settings\n")
+    db = tmp_path / "ecg.sqlite3"
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(SAMPLES[0]), "-o", str(out), "--no-llm", "--db", str(db)]) == 0
+    page = pypdf.PdfReader(str(out)).pages[0]
+    assert abs(float(page.mediabox.width) - 279.4 * 72 / 25.4) < 0.5
+    from ecgchat_desktop.store import open_store
+
+    store = open_store(db)
+    try:
+        (summary,) = store.search()
+        (view,) = store.reports_for_ecg(summary.id)
+        assert view.created_by == "dr_settings"
+    finally:
+        store.close()

@@ -23,7 +23,8 @@ def register(sub) -> None:
     p.add_argument("--layout", choices=LAYOUTS, default="3x4+1", help="lead layout (default 3x4+1)")
     p.add_argument("--speed", type=float, choices=(25.0, 50.0), default=25.0, help="paper speed in mm/s")
     p.add_argument("--gain", type=float, choices=(5.0, 10.0, 20.0), default=10.0, help="gain in mm/mV")
-    p.add_argument("--paper", choices=tuple(PAPER_SIZES_MM), default="a4", help="paper size (landscape)")
+    p.add_argument("--paper", choices=tuple(PAPER_SIZES_MM), default=None,
+                   help="paper size, landscape (default: the workstation setting, else a4)")
     p.add_argument("--half-gain-chest", action="store_true", help="print V1–V6 at half gain (marked on the print)")
     p.add_argument("--no-llm", action="store_true",
                    help="page 2 from the structured findings only, no language model")
@@ -35,7 +36,8 @@ def register(sub) -> None:
     p.add_argument("--no-store", action="store_true", help="do not store the report in the database")
     p.add_argument("--transcript", action="store_true",
                    help="append the newest stored chat about this ECG (from the database) as an appendix")
-    p.add_argument("--user", default=None, help="who produces the report (default: the login name)")
+    p.add_argument("--user", default=None,
+                   help="who produces the report (default: the workstation's user name, else the login name)")
     p.add_argument("--referring", default=None, help="referring physician (printed in the header)")
     p.add_argument("--reading", default=None, help="reading physician (printed in the header)")
     p.add_argument("--context", default=None, help="indication / clinical history to print")
@@ -43,9 +45,11 @@ def register(sub) -> None:
 
 
 def _options(args):
+    from ecgchat_desktop.report.defaults import default_paper
     from ecgchat_desktop.report.options import ReportOptions
 
-    return ReportOptions(layout=args.layout, speed_mm_s=args.speed, gain_mm_mv=args.gain, paper=args.paper,
+    paper = args.paper or default_paper()
+    return ReportOptions(layout=args.layout, speed_mm_s=args.speed, gain_mm_mv=args.gain, paper=paper,
                          chest_half_gain=args.half_gain_chest, use_llm=not args.no_llm,
                          deidentify=args.deidentify, referring_physician=args.referring,
                          reading_physician=args.reading, clinical_context=args.context,
@@ -61,8 +65,12 @@ def _open_store(args):
 
 
 def _user(args) -> str:
+    from ecgchat_desktop.report.defaults import default_user
+
     if args.user:
         return args.user
+    if default_user():
+        return default_user()
     import getpass
 
     try:
