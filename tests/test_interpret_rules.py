@@ -148,6 +148,20 @@ def test_ventricular_ectopy_does_not_make_sinus_rhythm_fibrillation():
     assert "AFIB" not in c and "PVC" in c
 
 
+def test_af_when_most_beats_were_classed_ectopic():
+    peaks = _irregular()
+    beats = beats_for(peaks)
+    for i, b in enumerate(beats):
+        if i % 4:                      # three in four beats: "supraventricular ectopic", no P found
+            b.beat_class = "supraventricular_ectopic"
+            b.p_onset = None
+    n_dom = sum(1 for b in beats if b.beat_class == "dominant")
+    m = normal(90.0, r_peaks=peaks, beats=beats, p_wave_fraction=1.0, n_dominant=n_dom)
+    assert "AFIB" in codes(m)
+    # the same beats all called dominant with P waves: sinus with irregular RR, not AF
+    assert "AFIB" not in codes(normal(90.0, r_peaks=peaks, beats=beats_for(peaks), p_wave_fraction=1.0))
+
+
 def test_rr_irregularity_definition():
     assert rr_irregularity(np.array([800.0] * 10)) == 0.0
     assert rr_irregularity(np.array([800.0, 800.0, 800.0])) is None  # too few intervals

@@ -20,6 +20,7 @@ WCT_QRS_AT_LEAST_MS = 120.0
 # P waves: sinus needs them in most dominant beats; AF needs them in few.
 SINUS_P_FRACTION_AT_LEAST = 0.6
 AF_P_FRACTION_BELOW = 0.5
+DOMINANT_FRACTION_FOR_PF = 0.6
 # Fibrillatory waves are sometimes taken for P waves; their distance to the QRS then varies.
 # A P-onset-to-QRS spread (SD) this large means no fixed P–QRS relation (sinus: 95 % < 6 ms on
 # PTB-XL folds 1–8).
@@ -157,6 +158,13 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     irregular = rr_irregularity(_rr_without_ventricular_ectopy_ms(ctx))
     n_beats = m.n_beats or len(m.r_peaks or [])
     pf = m.p_wave_fraction
+    # For the AF decision: p_wave_fraction counts dominant beats only; when most beats were classed
+    # ectopic/unknown (as happens in AF) a few "dominant" beats with P waves say little, so P waves
+    # are counted over all beats instead.
+    pf_af = pf
+    beats = m.beats or []
+    if pf is not None and beats and (m.n_dominant or 0) < DOMINANT_FRACTION_FOR_PF * len(beats):
+        pf_af = min(pf, sum(1 for b in beats if b.p_onset is not None) / len(beats))
 
     # --- paced rhythm ------------------------------------------------------------
     n_paced, how = _paced_beats(ctx)
@@ -169,14 +177,14 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     af = False
     prs = ctx.pr_per_beat_ms()
     pr_sd = float(np.std(prs)) if prs.size >= 3 else None
-    no_p = pf is None or pf < AF_P_FRACTION_BELOW
+    no_p = pf_af is None or pf_af < AF_P_FRACTION_BELOW
     unrelated_p = pr_sd is not None and pr_sd >= AF_PR_SD_AT_LEAST_MS
     if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p):
         af = True
         ev = [f"RR irregularity (median |ΔRR| / mean RR, ventricular ectopic beats excluded) {irregular:.3f} "
               f"≥ {AF_IRREGULARITY_AT_LEAST}",
-              ("P waves: not assessed" if pf is None else
-               f"P waves found in {pf:.0%} of beats < {AF_P_FRACTION_BELOW:.0%}" if no_p else
+              ("P waves: not assessed" if pf_af is None else
+               f"P waves found in {pf_af:.0%} of beats < {AF_P_FRACTION_BELOW:.0%}" if no_p else
                f"P-like waves in {pf:.0%} of beats but no fixed relation to the QRS "
                f"(P-to-QRS SD {pr_sd:.0f} ms ≥ {AF_PR_SD_AT_LEAST_MS:.0f} ms)"),
               _rate_phrase(hr)]
