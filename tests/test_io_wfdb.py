@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecgchat_desktop.ecg import canonical_lead_name
 from ecgchat_desktop.io import (
     ImplausibleContentError,
     MissingDataFileError,
     detect_format,
     read_ecg,
 )
+from ecgchat_desktop.io.lead_labels import lead_label
 from ecgchat_desktop.io.wfdb_reader import parse_comments
 
 _MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "v": 1000.0, "": 1.0}
@@ -67,7 +67,7 @@ def _assert_matches_rdrecord(ecg, stem: Path) -> None:
                  for n in ref.sig_name]
     j = 0
     for k, lead in enumerate(ecg.lead_names):
-        while canonical_lead_name(ref.sig_name[j]) != lead:
+        while lead_label(ref.sig_name[j]) != lead:
             j += 1  # a dropped (non-ECG) channel
         unit = (ref.units[j] or "").strip().lower()
         factor = _MV[unit]
@@ -217,3 +217,10 @@ def test_parse_comments_styles():
     assert parse_comments(["<age>: ?? <sex>: ?"]) == (None, None, [])
     assert parse_comments(["<age>: 64", "<sex>: M", "<diagnoses>:", "Rhythm: Sinus rhythm.", "LVH."]) == (
         64.0, "M", ["Rhythm: Sinus rhythm", "LVH"])
+
+
+def test_channel_numbers_are_not_leads(data_dir):
+    assert read_ecg(data_dir / "wfdb-formats" / "test01_00s.hea").lead_names == ("ECG 1", "ECG 2", "ECG 3", "ECG 4")
+    assert read_ecg(data_dir / "wfdb-formats" / "310derive_3.hea").lead_names == ("ch1",)
+    assert lead_label("lead II") == "II" and lead_label("AVR") == "aVR" and lead_label("v1") == "V1"
+    assert lead_label("signal 2") == "signal 2" and lead_label("col 0") == "col 0"

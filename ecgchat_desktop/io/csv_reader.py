@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgchat_desktop.ecg import Ecg, canonical_lead_name
+from ecgchat_desktop.ecg import Ecg
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError
+from ecgchat_desktop.io.lead_labels import lead_label
 
 FORMAT = "csv"
 
@@ -134,7 +135,7 @@ def read(path: Path) -> Ecg:
     lead_names, factors = [], []
     for i in lead_idx:
         name, factor = _column_unit(names[i])
-        lead_names.append(canonical_lead_name(name) if name else f"column {i + 1}")
+        lead_names.append(lead_label(name) if name else f"column {i + 1}")
         factors.append(factor)
     signals = values[:, lead_idx].T * np.asarray(factors)[:, None]
     return Ecg(

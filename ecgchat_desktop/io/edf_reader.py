@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgchat_desktop.ecg import Ecg, Patient, canonical_lead_name, normalise_sex
+from ecgchat_desktop.ecg import Ecg, Patient, normalise_sex
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError
+from ecgchat_desktop.io.lead_labels import lead_label
 
 FORMAT = "edf"
 
@@ -165,7 +166,7 @@ def read(path: Path) -> Ecg:
         gain = (pmax - pmin) / (dmax - dmin)
         rows.append(((digital.astype(np.float64) - dmin) * gain + pmin) * factor)
     rate = top / duration_s
-    names = tuple(canonical_lead_name(fields["label"][i]) or f"signal {i + 1}" for i, _ in kept)
+    names = tuple(lead_label(fields["label"][i]) or f"signal {i + 1}" for i, _ in kept)
     recording = head[88:168].decode("latin-1").strip()
     return Ecg(
         signals_mv=np.vstack(rows).astype(np.float32),

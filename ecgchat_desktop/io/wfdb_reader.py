@@ -36,7 +36,6 @@ from ecgchat_desktop.ecg import (
     DeviceMeasurements,
     Ecg,
     Patient,
-    canonical_lead_name,
     normalise_sex,
 )
 from ecgchat_desktop.io.errors import (
@@ -46,6 +45,7 @@ from ecgchat_desktop.io.errors import (
     MissingDataFileError,
     UnsupportedFormatError,
 )
+from ecgchat_desktop.io.lead_labels import lead_label
 from ecgchat_desktop.settings import RESOURCES_DIR
 
 FORMAT = "wfdb"
@@ -538,7 +538,7 @@ def read(path: Path) -> Ecg:
 
     signals = signals * np.asarray(factors, dtype=np.float64)[:, None]
     lead_names = tuple(
-        canonical_lead_name(names[i]) if names[i] is not None else f"signal {i + 1}" for i in keep)
+        lead_label(names[i]) if names[i] is not None else f"signal {i + 1}" for i in keep)
 
     comments = [str(c) for c in (record.comments or rec.comments or [])]
     age, sex, diagnoses = parse_comments(comments)
