@@ -141,8 +141,12 @@ def _run_batch(producer, source: Path, output: Path, iter_ecg_files, ProgressBar
             failures += 1
             sys.stderr.write("\n")
             print(f"ecgchat: error: {exc}", file=sys.stderr)
+        except Exception as exc:  # one recording that breaks analysis or drawing must not stop the batch
+            failures += 1
+            sys.stderr.write("\n")
+            print(f"ecgchat: error: {path}: report failed ({type(exc).__name__}: {exc})", file=sys.stderr)
         bar.update(i + 1, path.name)
     bar.close()
     print(f"{len(files) - failures} reports ({pages} pages) written to {output}"
-          + (f"; {failures} file(s) could not be read" if failures else ""))
+          + (f"; {failures} file(s) failed (listed above)" if failures else ""))
     return 2 if failures else 0
