@@ -204,7 +204,10 @@ def test_absurd_group_values(toolkit_path, tmp_path):
     def huge(ds):
         ds.WaveformSequence[0].NumberOfWaveformSamples = 2**31 - 1
 
-    for edit, name in ((zero_rate, "zero.dcm"), (huge, "huge.dcm")):
+    def zero_sensitivity(ds):
+        ds.WaveformSequence[0].ChannelDefinitionSequence[3].ChannelSensitivity = "0"
+
+    for edit, name in ((zero_rate, "zero.dcm"), (huge, "huge.dcm"), (zero_sensitivity, "flat.dcm")):
         path, _ = _variant(toolkit_path, tmp_path, edit, name)
         with pytest.raises(ImplausibleContentError):
             read_ecg(path)

@@ -275,6 +275,8 @@ def _decode_group(path: Path, group, index: int, notes: list[str]):
             sensitivity = 1.0
         correction = _float(_get(ch, "ChannelSensitivityCorrectionFactor"), 1.0)
         baseline = _float(_get(ch, "ChannelBaseline"), 0.0)
+        if sensitivity * correction == 0:
+            raise ImplausibleContentError(path, f"{where}, channel {name}: sensitivity x correction factor is 0")
         column = raw[:, j]
         values = column.astype(np.float64) * (sensitivity * correction) + baseline
         if pad_value is not None:
