@@ -70,7 +70,7 @@ FIRES = [
     ("ptbxl", "108", "STACH"),
     ("ptbxl", "98", "SARRH"),
     ("ptbxl", "337", "AFIB"), ("cinc", "cpsc2018/A0004", "AFIB"),
-    ("ptbxl", "297", "PVC"), ("cinc", "cpsc2018/A0025", "PVC"),
+    ("ptbxl", "297", "PVC"), ("cinc", "cpsc2018/A0146", "PVC"),
     ("ptbxl", "421", "PAC"), ("cinc", "cpsc2018/A0055", "PAC"),
     ("ptbxl", "385", "PACE"), ("ludb", "34", "PACE"),
     ("ptbxl", "102", "1AVB"),
