@@ -20,4 +20,12 @@ def write_ecg(ecg, path: str | Path) -> Path:
     module_name = _WRITERS.get(path.suffix.lower())
     if module_name is None:
         raise EcgWriteError(path, f"unknown output extension {path.suffix!r} (use .csv, .hea or .dcm)")
-    return importlib.import_module(module_name).write(ecg, path)
+    module = importlib.import_module(module_name)
+    try:
+        return module.write(ecg, path)
+    except EcgWriteError:
+        raise
+    except MemoryError:
+        raise EcgWriteError(path, "not enough memory to write this recording") from None
+    except Exception as exc:  # last line of defence: a writer bug must not leak as a traceback
+        raise EcgWriteError(path, f"cannot be written ({type(exc).__name__}: {exc})") from None
