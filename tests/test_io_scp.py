@@ -137,6 +137,7 @@ def test_damaged_bytes_fail_the_crc(tmp_path, example):
     (3, 0, bytes([0]), ImplausibleContentError),                      # no leads
     (3, 2 + 4, struct.pack("<I", 4_000_000_000), ImplausibleContentError),  # end sample 4e9
     (3, 2 + 4, struct.pack("<I", 40_000_000), CorruptFileError),      # 40 M samples from 2.5 kB
+    (3, 2 + 9, struct.pack("<II", 3_000_000_000, 3_000_004_999), ImplausibleContentError),  # lead 2 starts at 3e9
     (2, 0, struct.pack("<H", 5000), CorruptFileError),                # 5000 Huffman tables
     (2, 0, struct.pack("<H", 1), CorruptFileError),                   # table with no structures
     (1, 1, struct.pack("<H", 60000), CorruptFileError),               # tag length beyond section

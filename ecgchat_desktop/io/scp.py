@@ -683,6 +683,10 @@ def read(path: Path) -> Ecg:
     # Leads may start and end at different samples (sequential recording): place each on one time axis.
     first = min(definition.starts)
     total = max(definition.ends) - first + 1
+    decoded = sum(samples.size for samples in leads)
+    if total > _MAX_SAMPLES_PER_LEAD or total * len(leads) > 4 * decoded + 1_000_000:
+        # Forged start samples would otherwise make a mostly empty array of any size.
+        raise ImplausibleContentError(path, f"section 3: leads spread over {total} samples")
     signals = np.full((len(leads), total), np.nan, dtype=np.float64)
     for i, (start, samples) in enumerate(zip(definition.starts, leads)):
         signals[i, start - first:start - first + samples.size] = samples * (avm_nv * 1e-6)
