@@ -214,7 +214,8 @@ def test_transcript_appendix_is_optional(ecg, findings, options):
 def test_deidentified_export_removes_names_and_ids_everywhere(ecg, findings, options):
     import io
 
-    transcript = [TranscriptMessage("user", f"Patient {GIVEN} {FAMILY} ({PID}) asks: is this normal?"),
+    transcript = [TranscriptMessage("user", f"Patient {GIVEN} {FAMILY} ({PID}) asks: is this normal?",
+                                    datetime(2026, 11, 29, 7, 1)),
                   TranscriptMessage("assistant", f"For {FAMILY.upper()} the rate is printed on page 1.")]
     opts = replace(options, deidentify=True, clinical_context=f"Chest pain, seen by Dr. Anna Schmidt")
     pdf = render_report(ecg, findings, opts, transcript=transcript,
@@ -222,7 +223,8 @@ def test_deidentified_export_removes_names_and_ids_everywhere(ecg, findings, opt
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     texts = pages_text(pdf)
     everything = " ".join(texts) + " " + " ".join(str(v) for v in reader.metadata.values())
-    for secret in (FAMILY, GIVEN, PID, "1928", "Schmidt", "Weber", "Kardio", "00008_hr", "1984-11-09"):
+    for secret in (FAMILY, GIVEN, PID, "1928", "Schmidt", "Weber", "Kardio", "00008_hr", "1984-11-09",
+                   "2026-11-29"):  # dates (acquisition, confirmation, chat) reduced to the year
         assert secret.lower() not in everything.lower(), secret
         assert secret.encode() not in pdf
     assert "[removed]" in everything

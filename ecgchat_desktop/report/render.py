@@ -117,6 +117,7 @@ def render_report(ecg, findings, options: ReportOptions | None = None, *, narrat
     _set_metadata(canvas, ecg, findings, options, fields)
 
     page = Page(canvas, width_mm, height_mm)
+    page.deidentify = options.deidentify
     _draw_tracing_page(page, ecg, findings, options, fields, confirmation, regular, bold, styles)
     canvas.showPage()
     _draw_narrative_pages(page, ecg, findings, options, fields, narrative, confirmation, regular, bold, styles)
@@ -140,6 +141,14 @@ def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -
     canvas.setSubject(f"Resting {ecg.n_leads}-lead ECG report ({severity}); program draft unless confirmed")
     canvas.setCreator(f"{PRODUCT} {__version__}")
     canvas.setKeywords("ECG, electrocardiogram, report")
+
+
+def _when(page: Page, value) -> str:
+    """A date-time as printed; a de-identified export keeps the year only (any date tied to
+    the encounter can help re-identify it)."""
+    if getattr(page, "deidentify", False) and hasattr(value, "year"):
+        return str(value.year)
+    return fmt_datetime(value)
 
 
 def _side_margin(options: ReportOptions) -> float:
@@ -191,7 +200,7 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
         if stringWidth(disclaimer, regular, 6.5) / PT_PER_MM <= room_mm:
             page.text(right, fy, disclaimer, regular, 6.5, GREY, align="right")
             break
-    printed = datetime.now().strftime("%Y-%m-%d %H:%M")
+    printed = _when(page, datetime.now())
     if options.created_by and not options.deidentify:
         printed += f" by {options.created_by}"
     page.text(x0, fy + 3.6, f"{ecg.sampling_rate_hz:g} Hz, {layout.seconds_shown:.1f} s of {ecg.duration_s:.1f} s "
@@ -217,7 +226,7 @@ def _title_bar(page: Page, x0, right, title, findings, confirmation, regular, bo
             draft_text = "UNCONFIRMED PROGRAM DRAFT — structured summary, no language model"
     if confirmed:
         text = (f"✔ Confirmed by {confirmation.confirmed_by} on "
-                f"{fmt_datetime(confirmation.confirmed_at)}")
+                f"{_when(page, confirmation.confirmed_at)}")
         rgb = CONFIRMED_RGB
     else:
         text, rgb = draft_text, DRAFT_RGB
@@ -593,7 +602,7 @@ def _signature_block(page: Page, x, y, w, confirmation, options, regular, bold) 
             parts.append("narrative")
         page.text(x + 2, y + 5, f"Confirmed ({' and '.join(parts)}) by", regular, 7.5, GREY)
         page.text(x + 2, y + 10, confirmation.confirmed_by, bold, 9, CONFIRMED_RGB)
-        page.text(x + 2, y + 15, f"on {fmt_datetime(confirmation.confirmed_at)}", regular, 7.5)
+        page.text(x + 2, y + 15, f"on {_when(page, confirmation.confirmed_at)}", regular, 7.5)
         if confirmation.comment:
             page.text(x + 50, y + 15, confirmation.comment[:60], regular, 7, GREY)
     else:
@@ -613,7 +622,7 @@ def _draw_transcript(page: Page, transcript, options, fields, regular, bold, sty
                              "the measurements.</i>", styles["small"]), Spacer(1, 4)]
     for msg in transcript:
         who = {"user": "Physician", "assistant": "Assistant (AI)", "system": "System"}.get(msg.role, msg.role)
-        when = f" — {fmt_datetime(msg.at)}" if msg.at else ""
+        when = f" — {_when(page, msg.at)}" if msg.at else ""
         story.append(Paragraph(f"<b>{escape(who)}</b>{escape(when)}", styles["body"]))
         for para in str(msg.text).split("\n"):
             if para.strip():

@@ -79,9 +79,13 @@ def structured_narrative(ecg, findings, options: ReportOptions, patient_fields: 
         f"Name: {patient_fields['name']}; ID: {patient_fields['id']}." if not options.deidentify
         else "De-identified export: name and identifiers removed.",
         f"Sex: {patient_fields['sex']}; age: {patient_fields['age']}.",
-        f"Recorded {patient_fields['acquired']} on {patient_fields['device']}; "
-        f"{ecg.n_leads} leads, {ecg.sampling_rate_hz:g} Hz, {ecg.duration_s:.1f} s.",
     ]
+    recorded = "Recorded"
+    if patient_fields["acquired"] != DASH:
+        recorded += f" {patient_fields['acquired']}"
+    if patient_fields["device"] != DASH:
+        recorded += f" on {patient_fields['device']}"
+    patient_lines.append(f"{recorded}: {ecg.n_leads} leads, {ecg.sampling_rate_hz:g} Hz, {ecg.duration_s:.1f} s.")
     context = options.clinical_context.strip() if options.clinical_context else ""
     context_text = context or "No indication or clinical history was entered with this recording."
     if options.referring_physician and not options.deidentify:
