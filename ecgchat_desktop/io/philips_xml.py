@@ -38,7 +38,7 @@ SUPPORTED_VERSIONS = ("1.03", "1.04", "1.04.01", "1.04.02")
 _DOCUMENT_TYPES = ("SierraECG", "PhilipsECG")
 _LZW_BITS = 10
 _LZW_MAX_CODE = (1 << _LZW_BITS) - 2  # the code after it ends a stream
-_MAX_SAMPLES_PER_LEAD = 10_000_000
+_MAX_SAMPLES_PER_LEAD = 2_000_000  # 66 min at 500 Hz
 
 # (our field, element names in order of preference). Searched as direct children of
 # the interpretation's measurement block first (what the printed report shows), then
@@ -184,7 +184,9 @@ def _lead_labels(path: Path, signal: ET.Element | None, parsed: ET.Element) -> l
     count = to_float(parsed.get("numberofleads"))
     if labels:
         if count is not None:
-            labels = labels[:int(count)]
+            labels = labels[:max(int(count), 0)]
+        if not 1 <= len(labels) <= 64:
+            raise ImplausibleContentError(path, f"Philips XML declares {len(labels)} leads")
         return [canonical_lead_name(x) for x in labels]
     channels = to_float(_text(signal, "numberchannelsallocated")) or to_float(_text(signal, "numberchannelsvalid"))
     if channels is None or not 1 <= channels <= 64:

@@ -18,9 +18,9 @@ import defusedxml.ElementTree as SafeET
 
 from ecgchat_desktop.io.errors import CorruptFileError, EcgReadError, ImplausibleContentError
 
-# The largest real ECG XML we know of (24 h Holter as HL7 aECG text digits) is a few
-# hundred MB; resting ECGs are well below 10 MB.
-MAX_XML_BYTES = 256 * 1024 * 1024
+# Resting ECG XML files are well below 10 MB; long rhythm strips as HL7 text digits reach
+# tens of MB. A day-long Holter export would exceed this limit and is refused as implausible.
+MAX_XML_BYTES = 128 * 1024 * 1024
 # Real ECG XML nests about 20 levels deep and holds a few thousand elements.
 MAX_XML_DEPTH = 256
 MAX_XML_ELEMENTS = 500_000
