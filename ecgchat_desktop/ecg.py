@@ -142,7 +142,7 @@ class Ecg:
     signals_mv: np.ndarray  # float32 [n_leads, n_samples], millivolts
     sampling_rate_hz: float
     lead_names: tuple[str, ...]
-    source_format: str = "unknown"  # "wfdb", "dicom", "hl7-aecg", "scp-ecg", "philips-xml", "ge-muse-xml", "csv"
+    source_format: str = "unknown"  # "wfdb", "dicom", "hl7-aecg", "scp-ecg", "philips-xml", "ge-muse-xml", "edf", "csv"
     source_path: str | None = None
     patient: Patient = field(default_factory=Patient)
     acquired_at: datetime | None = None
