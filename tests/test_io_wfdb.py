@@ -124,6 +124,9 @@ def test_data_file_path_accepted(data_dir):
     assert np.array_equal(by_dat.signals_mv, by_hea.signals_mv)
     mat = read_ecg(data_dir / "wfdb-formats" / "a103l.mat")
     assert mat.lead_names == ("II", "V")
+    # any data file its header names: the PTB record's Frank leads, a format-test file
+    assert detect_format(data_dir / "wfdb-formats" / "s0010_re.xyz") == "wfdb"
+    assert read_ecg(data_dir / "wfdb-formats" / "binformats.d3").n_leads == 10
 
 
 def test_skewed_record_with_its_data_file(data_dir, tmp_path):

@@ -119,10 +119,23 @@ def _looks_like_header(head: bytes) -> bool:
 
 
 def _header_for(path: Path) -> Path | None:
-    """The .hea beside a data file (record.dat / record.mat), if any."""
-    if path.suffix.lower() in DATA_SUFFIXES:
-        hea = path.with_suffix(".hea")
-        if hea.is_file():
+    """The .hea beside a data file: record.dat / record.mat, or any file the header names
+    as a signal file (binformats.d0, s0010_re.xyz)."""
+    if path.suffix.lower() == ".hea":
+        return None
+    hea = path.with_suffix(".hea")
+    try:
+        if not hea.is_file():
+            return None
+        if path.suffix.lower() in DATA_SUFFIXES:
+            return hea
+        if hea.stat().st_size > MAX_HEADER_BYTES:
+            return None
+        text = hea.read_bytes().decode("latin-1")
+    except OSError:
+        return None
+    for line in _header_lines(text)[1:]:
+        if line.split()[0] == path.name:
             return hea
     return None
 
@@ -373,7 +386,7 @@ def _resolve_header(path: Path) -> Path:
     if hea is not None:
         return hea
     raise UnsupportedFormatError(
-        path, "a WFDB header must be named RECORD.hea (or give the .dat/.mat with its .hea beside it)")
+        path, "a WFDB header must be named RECORD.hea (or give a data file with its RECORD.hea beside it)")
 
 
 def _reference_header(hea: Path, rec):
