@@ -126,6 +126,11 @@ def test_page2_has_the_six_sections_from_the_findings(report, findings):
     assert f"Ventricular rate {round(m.hr_bpm)} bpm" in page2
     assert f"QRS duration {round(m.qrs_ms)} ms" in page2
     assert "Median beats — 25 mm/s, 10 mm/mV" in page2
+    assert "Per-lead amplitudes on the median beat (mV)" in page2
+    for lead in ("V2", "II"):  # each lead's row: name, then Q R S STj ST60 T as measured
+        a = m.lead_amplitudes[lead]
+        assert a.r_mv is not None
+        assert re.search(rf"{lead} \S+ {round(a.r_mv, 2) + 0.0:.2f} ", page2), lead
     assert "UNCONFIRMED PROGRAM DRAFT — structured summary, no language model" in page2
     assert "Not confirmed. Reading physician" in page2
 

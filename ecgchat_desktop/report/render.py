@@ -430,6 +430,7 @@ def _draw_narrative_pages(page: Page, ecg, findings, options, fields, narrative,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     _fill_frame(frame, story, page.c)
     _draw_median_beats(page, right - beats_w, top, beats_w, findings, regular, bold)
+    _draw_amplitude_table(page, right - beats_w, top + 112.5, beats_w, findings, regular, bold)
     _signature_block(page, right - beats_w, bottom - 22.0, beats_w, confirmation, options, regular, bold)
     _page_footer(page, x0, fields, regular)
     while story:  # continuation pages, full width
@@ -579,6 +580,39 @@ def _draw_median_beats(page: Page, x, y, w, findings, regular, bold) -> None:
     page.text(gx, ly + 3.5, f"{median.n_beats_used} dominant beats averaged. Marks: the program's global",
               regular, 6.2, GREY)
     page.text(gx, ly + 6.3, "onsets/offsets (earliest onset / latest offset over all leads).", regular, 6.2, GREY)
+
+
+def _draw_amplitude_table(page: Page, x, y, w, findings, regular, bold) -> None:
+    """Per-lead amplitudes on the median beat (mV): Q, R, S, ST at J and J+60 ms, T.
+    Two blocks side by side (limb | chest leads) so that it fits under the median beats."""
+    if findings is None or not findings.measurements.lead_amplitudes:
+        return
+    amps = findings.measurements.lead_amplitudes
+    page.text(x, y, "Per-lead amplitudes on the median beat (mV)", bold, 7.5)
+    cols = (("Q", "q_mv"), ("R", "r_mv"), ("S", "s_mv"), ("STj", "st_j_mv"), ("ST60", "st_j60_mv"), ("T", "t_mv"))
+    signed = {"st_j_mv", "st_j60_mv", "t_mv"}  # Q and S are negative, R positive, by definition
+    blocks = (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6"))
+    if not any(lead in amps for block in blocks for lead in block):
+        blocks = (tuple(list(amps)[:6]), tuple(list(amps)[6:12]))
+    block_w = w / 2.0
+    lead_w, col_w, row_h = 6.0, (block_w - 8.0) / len(cols), 3.3
+    for b, leads in enumerate(blocks):
+        bx = x + b * block_w
+        ty = y + 4.0
+        for k, (label, _) in enumerate(cols):
+            page.text(bx + lead_w + (k + 1) * col_w - 1.0, ty, label, bold, 6, GREY, align="right")
+        for r, lead in enumerate(leads):
+            ry = ty + (r + 1) * row_h
+            page.text(bx, ry, lead, bold, 6.3)
+            a = amps.get(lead)
+            for k, (_, name) in enumerate(cols):
+                value = getattr(a, name, None) if a is not None else None
+                if value is None:
+                    text = DASH
+                else:
+                    value = round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+                    text = f"{value:+.2f}" if name in signed and value != 0 else f"{value:.2f}"
+                page.text(bx + lead_w + (k + 1) * col_w - 1.0, ry, text, regular, 6.0, align="right")
 
 
 def _baseline(signal: np.ndarray, median, fs: float) -> float:
