@@ -154,3 +154,34 @@ def test_round_trip_shared_sources(data_dir, tmp_path, source, ext):
     back = read_ecg(write_ecg(original, tmp_path / f"rt{ext}"))
     # 1 uV steps when the signal fits in int16 (all of these do); CSV prints 1 nV
     _assert_same(original, back, STEP_MV[ext], metadata=ext != ".csv")
+
+
+# --- property: any plausible recording survives every writer -------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6", "X", "Y", "Z", "MLII")
+
+
+@st.composite
+def _recordings(draw):
+    n_leads = draw(st.integers(1, 15))
+    n_samples = draw(st.integers(2, 600))
+    fs = draw(st.sampled_from([100.0, 128.0, 250.0, 257.0, 360.0, 500.0, 1000.0]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    signals = rng.uniform(-30, 30, (n_leads, n_samples)).astype(np.float32)
+    if draw(st.booleans()):
+        signals[rng.random(signals.shape) < 0.05] = np.nan
+    signals[:, 0] = 0.5  # at least one finite sample per lead
+    names = draw(st.permutations(_NAMES))[:n_leads]
+    return Ecg(signals_mv=signals, sampling_rate_hz=fs, lead_names=tuple(names))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ecg=_recordings(), ext=st.sampled_from([".hea", ".dcm", ".csv"]))
+def test_property_round_trip(tmp_path, ecg, ext):
+    out = write_ecg(ecg, tmp_path / f"p{ext}")
+    back = read_ecg(out)
+    _assert_same(ecg, back, STEP_MV[ext], metadata=False)
