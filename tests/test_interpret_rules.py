@@ -63,6 +63,15 @@ def test_nan_measurements_are_treated_as_not_measured():
     assert not {s.code for s in stmts} & {"NORM", "LAD", "RAD", "EXTREME_AXIS", "LQTC", "SR"}
 
 
+def test_only_borderline_statements_make_a_borderline_ecg():
+    m = normal()
+    set_lead(m, "II", p_mv=0.3, p_pos_mv=0.3)   # right atrial abnormality: borderline
+    c = codes(m)
+    assert "BORDERLINE" in c and not c & {"NORM", "ABNORMAL"}
+    assert "BORDERLINE" not in codes(normal())
+    assert "BORDERLINE" not in codes(normal(qrs_ms=130.0))  # IVCD is abnormal: abnormal wins
+
+
 def test_abnormal_statement_suppresses_normal():
     c = codes(normal(pr_ms=230.0))
     assert "NORM" not in c and "1AVB" in c

@@ -74,9 +74,20 @@ def _pediatric(ctx: RuleContext) -> list[Statement]:
 
 
 def _overall(ctx: RuleContext) -> list[Statement]:
+    """Abnormal, normal, or borderline ECG (nothing when nothing at all was measured)."""
     severe = [s for s in ctx.statements if s.severity in ("critical", "abnormal")]
     if severe:
         return [make_statement("ABNORMAL", ["abnormal statements: " + ", ".join(s.code for s in severe)])]
+    normal = _normal(ctx)
+    if normal:
+        return normal
+    borderline = [s for s in ctx.statements if s.severity == "borderline"]
+    if borderline:
+        return [make_statement("BORDERLINE", ["borderline statements: " + ", ".join(s.code for s in borderline)])]
+    return []
+
+
+def _normal(ctx: RuleContext) -> list[Statement]:
     bad = ctx.excluded_leads
     # One unusable lead does not hide a diagnosis the other eleven would show; more might.
     others = [s for s in ctx.statements if s.code not in _NORMAL_COMPANIONS

@@ -9,7 +9,7 @@ from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
-# Thresholds (tuned on PTB-XL folds 1–8 only; see benchmarks/statements_ptbxl.py).
+# Thresholds (tuned on PTB-XL folds 1–8 only; see benchmarks/statements_tune.py).
 SBRAD_BELOW_BPM = 50.0   # AHA/ACCF/HRS 2009 lower limit of normal rate
 STACH_ABOVE_BPM = 100.0
 CRITICAL_BRADY_BELOW_BPM = 40.0
