@@ -240,3 +240,10 @@ def test_model_text_presenting_a_statement_as_confirmed_is_flagged():
     assert report.verdict == "unsupported" and report.flagged[0].kind == "certainty"
     assert check_answer("These statements must be confirmed by a physician.", NORMAL).checked == 0
     assert check_answer("The tracing definitely shows sinus rhythm.", NORMAL).verdict == "unsupported"
+
+
+def test_overall_labels_follow_the_programs_own_label():
+    border = make_findings(("SBRAD", "BORDERLINE"), hr_bpm=52.0)
+    assert check_answer("This is a borderline ECG.", border).verdict == "verified"
+    assert check_answer("This is an abnormal ECG.", border).verdict == "contradicted"
+    assert check_answer("This is a normal ECG.", border).verdict == "contradicted"

@@ -742,11 +742,15 @@ def _diagnoses(sentence: str, offset: int, present: set[str], report: ClaimRepor
         for c in codes:
             backing.add(c)
             backing.update(_IMPLIED_BY.get(c, ()))
-        if "NORM" in codes and not negated:
+        overall = present & _OVERALL_LABELS
+        if set(codes) & _OVERALL_LABELS and overall:
+            # the program states its overall label: a claim of one is true only for that one
+            hit = bool(set(codes) & overall)
+        elif "NORM" in codes:
             # "normal ECG" is true only with no abnormal or borderline statement.
             hit = "NORM" in present
-        elif "ABNORMAL" in codes and not negated:
-            hit = "ABNORMAL" in present or bool(present - {"NORM", "SR"})
+        elif "ABNORMAL" in codes:
+            hit = bool(present - {"NORM", "SR"})
         else:
             hit = bool(backing & present)
         found = sorted(backing & present)
@@ -766,10 +770,12 @@ def _diagnoses(sentence: str, offset: int, present: set[str], report: ClaimRepor
         report.claims.append(claim)
 
 
+_OVERALL_LABELS = frozenset({"NORM", "BORDERLINE", "ABNORMAL"})
+
 # Mutually exclusive statements: claiming one while the other is present is a contradiction.
 _EXCLUSIVE_GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "SVTAC", "WCT", "PACE", "RHYTHM_OTHER"}),
-    frozenset({"NORM", "ABNORMAL"}),
+    frozenset({"NORM", "ABNORMAL", "BORDERLINE"}),
     frozenset({"CRBBB", "IRBBB", "CLBBB", "ILBBB"}),
     frozenset({"LAD", "RAD", "EXTREME_AXIS"}),
     frozenset({"LQTC", "SQTC"}),

@@ -211,7 +211,8 @@ class ChatEngine:
                     so_far = "".join(pieces).lstrip()
                     joined = so_far + text
                     cut = joined.find("\n\n") if so_far or text.strip() else -1
-                    if cut > 0 and joined[:cut].strip():
+                    # "... are:" followed by a blank line introduces a list: keep going.
+                    if cut > 0 and joined[:cut].strip() and not joined[:cut].rstrip().endswith(":"):
                         text = joined[:cut][len(so_far):] if cut > len(so_far) else ""
                         finish = "stop"
                         if text:

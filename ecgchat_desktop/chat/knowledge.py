@@ -168,4 +168,18 @@ def load_knowledge(folder: str | None = None) -> KnowledgeBase:
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise KnowledgeFormatError(f"{base}: duplicate passage ids {sorted(dup)}")
-    return KnowledgeBase(passages)
+    return KnowledgeBase(passages + _vocabulary_fallbacks(set(ids)))
+
+
+def _vocabulary_fallbacks(have: set[str]) -> list[Passage]:
+    """A minimal passage for any vocabulary statement the knowledge files do not cover yet
+    (its one-line criteria), so retrieval never lacks the statement; written passages win."""
+    try:
+        from ecgchat_desktop.interpret.vocabulary import load_vocabulary
+
+        vocab = load_vocabulary()
+    except Exception:
+        return []
+    return [Passage(code, d.text, "ECG-Chat statement vocabulary (resources/statements.json)",
+                    f"Criteria: {d.description}", "statements.json")
+            for code, d in vocab.items() if code not in have and d.description]

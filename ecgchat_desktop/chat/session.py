@@ -102,12 +102,13 @@ def relevant_facts(findings, question: str) -> list[str]:
         asked_codes.append((term, codes))
     for term, codes in asked_codes:
         hits = [present[c] for c in codes if c in present]
+        # Worded as the answer's first words: small models copy what is nearest.
         if hits:
             for s in hits:
                 ev = "; ".join(s.evidence[:3])
-                facts.append(f"the program found '{s.text}'" + (f" because {ev}" if ev else ""))
+                facts.append(f"Yes: the program found '{s.text}'" + (f" because {ev}" if ev else ""))
         else:
-            facts.append(f"the program did NOT find {term}")
+            facts.append(f"No: the program did NOT find {term}")
     wants_all = re.search(r"conclusion|summar|overall|interpret|report|findings|diagnos|what does (this|the) ecg|"
                           r"normal|abnormal|explain|patient|rhythm", q)
     if wants_all or not facts:
