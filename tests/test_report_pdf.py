@@ -276,3 +276,13 @@ def test_critical_real_recording(data_dir):
     critical = [s for s in findings.statements if s.critical]
     for s in critical:  # critical statements come first, so they are always on page 1
         assert f"⚠ CRITICAL {norm(s.text)}" in page1
+
+
+def test_similar_cases_from_the_encoder_are_listed_when_present(ecg, findings, options):
+    with_cases = replace(findings, encoder={"similar_cases": [
+        {"report": "sinus rhythm, left ventricular hypertrophy", "similarity": 0.91},
+        {"report": "sinus rhythm, normal ECG", "similarity": 0.84}]})
+    page2 = " ".join(pages_text(render_report(ecg, with_cases, options))[1:])
+    assert "Similar prior cases" in page2
+    assert "sinus rhythm, left ventricular hypertrophy (similarity 0.91)" in page2
+    assert "Similar prior cases" not in " ".join(pages_text(render_report(ecg, findings, options))[1:])

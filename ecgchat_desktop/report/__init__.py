@@ -22,10 +22,13 @@ from ecgchat_desktop.report.options import (
     TranscriptMessage,
 )
 from ecgchat_desktop.report.paper import LAYOUTS, PaperSettings, PaperSettingsError
+from ecgchat_desktop.report.batch import ReportProducer, render_and_store
 from ecgchat_desktop.report.render import render_report
 
 __all__ = [
     "render_report",
+    "render_and_store",
+    "ReportProducer",
     "ReportOptions",
     "Confirmation",
     "Narrative",

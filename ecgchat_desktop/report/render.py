@@ -489,6 +489,7 @@ def _narrative_story(narrative: Narrative, findings, confirmation, options, styl
         story.append(_heading("Claim check", styles["h"]))
         for line in narrative.claim_check:
             story.append(Paragraph(escape(line), styles["small"]))
+    story.extend(_similar_cases(findings, styles))
     printed = " ".join(section.text for section in narrative.sections)
     already = findings is not None and all(
         s.text in printed and all(e in printed for e in s.evidence) for s in findings.statements)
@@ -519,6 +520,29 @@ def _paragraphs(line: str, styles) -> list:
     out = [Paragraph(f'<font color="{colour}"><b>{tag}</b></font>  <b>{escape(text)}</b>', styles["body"])]
     if criteria:
         out.append(Paragraph("criteria: " + escape(criteria), styles["criteria"]))
+    return out
+
+
+def _similar_cases(findings, styles) -> list:
+    """Prior cases retrieved by the ECG encoder, when `Findings.encoder` carries them
+    (a list of dicts with a report text and a similarity); nothing otherwise."""
+    enc = getattr(findings, "encoder", None) or {}
+    cases = (enc.get("similar_cases") or enc.get("similar") or []) if isinstance(enc, dict) else []
+    out: list = []
+    for case in list(cases)[:5]:
+        if not isinstance(case, dict):
+            continue
+        text = case.get("report") or case.get("text") or case.get("label") or case.get("id")
+        score = case.get("similarity", case.get("score"))
+        if text is None:
+            continue
+        line = escape(str(text))
+        if isinstance(score, (int, float)):
+            line += f" (similarity {score:.2f})"
+        out.append(Paragraph("• " + line, styles["small"]))
+    if out:
+        out.insert(0, _heading("Similar prior cases (ECG encoder retrieval; for comparison, not a diagnosis)",
+                               styles["h"]))
     return out
 
 

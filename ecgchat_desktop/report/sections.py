@@ -149,7 +149,7 @@ def header_fields(ecg, options: ReportOptions) -> dict:
         acquired = str(ecg.acquired_at.year) if ecg.acquired_at else DASH  # dates: year only
         return {
             "name": removed, "id": removed, "sex": fmt_sex(p.sex), "age": fmt_age(p.age_years),
-            "birth_date": removed if p.birth_date else DASH, "acquired": acquired,
+            "birth_date": DASH, "acquired": acquired,
             "device": ecg.device or DASH, "referring": removed if options.referring_physician else DASH,
             "reading": removed if options.reading_physician else DASH,
             "record": "de-identified",
