@@ -236,3 +236,24 @@ def test_detected_by_content_not_extension(toolkit_path, tmp_path):
     renamed.write_bytes(toolkit_path.read_bytes())
     assert detect_format(renamed) == "dicom"
     assert read_ecg(renamed).device_measurements.qtc_ms == 443
+
+
+def test_pydicom_test_file_mortara():
+    """pydicom ships a real Mortara ELI 250 export (1000 Hz, rhythm + median beat, Italian statements)."""
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("waveform_ecg.dcm", download=False)
+    if path is None:
+        pytest.skip("pydicom's test files are not installed")
+    ecg = read_ecg(path)
+    ds = _dcmread(path)
+    assert ecg.lead_names == TWELVE  # "Lead I (Einthoven)": the SCP-ECG code decides
+    assert ecg.sampling_rate_hz == 1000.0 and ecg.n_samples == 10000
+    assert np.all(np.abs(ecg.signals_mv - _pydicom_mv(ds, 0)) <= _quantum_mv(ds, 0)[:, None])
+    assert ecg.median_beats.signals_mv.shape == (12, 1200)
+    dm = ecg.device_measurements
+    assert (dm.rr_ms, dm.pr_ms, dm.qrs_ms, dm.qt_ms, dm.qtc_ms) == (982, 161, 75, 368, 370)
+    assert (dm.p_axis_deg, dm.qrs_axis_deg, dm.t_axis_deg) == (74, 52, 57)
+    assert dm.hr_bpm is None  # the file states no rate; we do not derive one here
+    assert ecg.device_statements == ("RITMO SINUSALE", "ECG NORMALE")
+    assert ecg.device == "Mortara Instrument, Inc. el250"

@@ -76,7 +76,7 @@ _MEDIAN_LABEL = re.compile(r"median|represent|average|template|beat", re.IGNOREC
 # Concept codes of global measurements (SCP-ECG as written by the ECG Toolkit, LOINC,
 # MDC), then normalised code meanings as a fallback.
 _MEASUREMENT_CODES = {
-    "5.13.5-7": "pr_ms", "5.13.5-9": "qrs_ms", "5.13.5-11": "qt_ms", "5.10.2.5-5": "qtc_ms",
+    "5.10.2.1-3": "rr_ms", "5.13.5-7": "pr_ms", "5.13.5-9": "qrs_ms", "5.13.5-11": "qt_ms", "5.10.2.5-5": "qtc_ms",
     "5.10.3-11": "p_axis_deg", "5.10.3-13": "qrs_axis_deg", "5.10.3-15": "t_axis_deg",
     "8867-4": "hr_bpm", "8625-6": "pr_ms", "8633-0": "qrs_ms", "8634-8": "qt_ms", "8636-3": "qtc_ms",
     "8626-4": "p_axis_deg", "8632-2": "qrs_axis_deg", "8638-9": "t_axis_deg",
