@@ -5,8 +5,6 @@ and a de-identified draft never carries the patient's name or id."""
 from __future__ import annotations
 
 import io
-import re
-from dataclasses import replace
 from datetime import date
 
 import pypdf
