@@ -156,3 +156,12 @@ def test_display_filter_removes_baseline_wander_and_keeps_gaps():
     gap = (wander + qrs_like).copy()
     gap[100:200] = np.nan
     assert np.isnan(display_filter(gap, fs)[100:200]).all()
+
+
+def test_short_recording_keeps_the_physical_scale():
+    layout = compute_layout("3x4+1", PaperSettings(25, 10), 140.0, STANDARD_12_LEADS, duration_s=3.0)
+    assert layout.seconds_shown == pytest.approx(3.0)
+    by_lead = {p.lead: p for p in layout.panels if not p.rhythm}
+    assert by_lead["aVR"].t_start_s == pytest.approx(0.75)
+    assert by_lead["aVR"].width_mm == pytest.approx(0.75 * 25)       # 25 mm per second, not stretched
+    assert by_lead["aVR"].x_mm == pytest.approx(by_lead["I"].x_mm + 62.5)  # columns stay in place

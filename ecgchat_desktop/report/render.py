@@ -164,7 +164,7 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
     grid_h = np.floor((h - HEADER_BOTTOM_MM - FOOTER_RESERVE_MM) / GRID_MAJOR_MM) * GRID_MAJOR_MM
     layout = compute_layout(options.layout, settings, float(grid_h), ecg.lead_names,
                             trace_width_mm=TRACE_WIDTH_MM_DEFAULT, rhythm_leads=options.effective_rhythm_leads(),
-                            duration_s=None)
+                            duration_s=ecg.duration_s)
     x0 = round((w - layout.width_mm) / 2.0 * 2) / 2  # on a 0.5 mm step
     y0 = HEADER_BOTTOM_MM
     right = x0 + layout.width_mm
