@@ -69,6 +69,14 @@ def collect_samples(formats_wanted: set[str] | None) -> dict[str, list[list[Path
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.name.startswith(("LICENSE", "README")) and path.suffix != ".dat":
                     candidates.append(_wfdb_files(path) if path.suffix == ".hea" else [path])
+    try:  # pydicom ships a real Mortara 12-lead export with its test files
+        from pydicom.data import get_testdata_file
+
+        mortara = get_testdata_file("waveform_ecg.dcm", download=False)
+        if mortara:
+            candidates.append([Path(mortara)])
+    except Exception:
+        pass
     for edf in sorted((data / "wfdb-formats").glob("*.edf")):
         candidates.append([edf])
     for name in WFDB_RECORDS:
