@@ -3,8 +3,9 @@
 Per annotated beat, the error (ours − reference, ms) of P onset, P offset, QRS onset,
 QRS offset, T peak and T offset; mean and SD over all annotated beats, and the
 fraction of reference waves we report (Se). LUDB's per-lead marks are combined into
-global ones (earliest onset, latest offset over the 12 leads: the CSE convention our
-engine follows). NeuroKit2 (ecg_process on lead II / the first QTDB lead, as the
+global ones (CSE convention, as our engine measures: the second-earliest onset and the
+second-latest offset over the 12 leads, so one lead's stray mark does not decide; the
+T peak is the median over leads). LUDB's 10 paced records are excluded. NeuroKit2 (ecg_process on lead II / the first QTDB lead, as the
 ECG-Chat paper does) in the same run.
 
     nice -n 10 .venv/bin/python benchmarks/delineation.py [--limit N]
@@ -26,11 +27,13 @@ PER_RECORD = False
 NO_NK = False
 WAVES = ("p_onset", "p_offset", "qrs_onset", "qrs_offset", "t_peak", "t_offset")
 CSE_SD_MS = {"p_onset": 10.2, "p_offset": 12.7, "qrs_onset": 6.5, "qrs_offset": 11.6, "t_peak": None, "t_offset": 30.6}
+QTDB_PACED = {"sel102", "sel104"}
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
 
 
 def parse_waves(ann) -> list[dict]:
     """Beats from a wave-boundary annotation: '(' X ')' groups with X in p, N, t."""
+    fs = float(getattr(ann, "fs", None) or 250.0)
     beats: list[dict] = []
     cur: dict = {}
     sym, smp = list(ann.symbol), list(ann.sample)
@@ -40,12 +43,16 @@ def parse_waves(ann) -> list[dict]:
         on = smp[i - 1] if i > 0 and sym[i - 1] == "(" else None
         off = smp[i + 1] if i + 1 < len(sym) and sym[i + 1] == ")" else None
         if s == "p":
-            cur = {"p_onset": on, "p_offset": off}
+            cur = {"p_onset": on, "p_offset": off, "_p": smp[i]}
         elif s == "N":
+            if "_p" in cur and smp[i] - cur["_p"] > 0.5 * fs:
+                cur = {}  # that P belongs to an unmarked beat
+            cur.pop("_p", None)
             cur.update({"r_peak": smp[i], "qrs_onset": on, "qrs_offset": off})
             beats.append(cur)
             cur = {}
-        elif s == "t" and beats:
+        elif s == "t" and beats and smp[i] - beats[-1]["r_peak"] < 0.6 * fs:
+            # Only the T wave of that beat (a T marked after an unmarked QRS is skipped).
             beats[-1].update({"t_peak": smp[i], "t_offset": off})
     return beats
 
@@ -105,7 +112,9 @@ def run(dataset: str, limit: int | None):
     rows = {name: ({k: [] for k in WAVES}, {k: 0 for k in WAVES}, {k: 0 for k in WAVES}) for name in ("ours", "nk2")}
     t_ours = t_nk = 0.0
     if dataset == "qtdb":
-        recs = [r.strip() for r in open(DATA / "qtdb" / "RECORDS") if r.strip()]
+        # Standard exclusion: the paced MIT-BIH records inside QTDB (stimulus artefacts).
+        recs = [r.strip() for r in open(DATA / "qtdb" / "RECORDS") if r.strip() and r.strip() not in QTDB_PACED]
+        print(f"QTDB: paced records excluded ({', '.join(sorted(QTDB_PACED))})")
     else:
         # Standard exclusion: paced records (their QRS boundaries are spike-defined; CSE
         # and IEC delineation tests exclude pacing too).

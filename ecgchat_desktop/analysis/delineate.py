@@ -35,6 +35,7 @@ QUIET_S = 0.010
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.016
 T_SMOOTH_S = 0.020
+U_RISE = 0.2  # a second wave after the T that rises by this fraction of the T peak ends the T
 
 
 @dataclass
@@ -198,6 +199,18 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
         if t_lo < tp < t_hi - 1:
             out.t_peak = float(tp)
             end = min(t_end_max, tp + int(0.3 * fs))
+            # Stop at the trough after the T wave (below half its peak): a U wave after it
+            # must not pull the T end later.
+            half = np.flatnonzero(st[tp:end + 1] < 0.5 * st[tp])
+            if half.size:
+                j = tp + int(half[0])
+                rising = np.flatnonzero(np.diff(st[j:end + 1]) > 0)
+                if rising.size:
+                    trough = j + int(rising[0])
+                    after = st[trough:end + 1]
+                    # A real second wave (U): rises again by U_RISE of the T peak.
+                    if after.size and after.max() - st[trough] > U_RISE * st[tp]:
+                        end = trough
             ds = np.gradient(st[tp:end + 1])
             xm = tp + int(np.argmin(ds)) if ds.size else tp
             out.t_offset = float(_trapezium(st, xm, end))

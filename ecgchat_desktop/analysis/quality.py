@@ -51,6 +51,8 @@ def _saturated_fraction(raw: np.ndarray) -> float:
         return 0.0
     tol = 1e-6 * max(1.0, abs(hi), abs(lo))
     at_rail = (raw >= hi - tol) | (raw <= lo + tol)
+    if at_rail.mean() <= 0.02:  # cannot exceed the limit: skip the run analysis
+        return float(at_rail.mean())
     # Count only samples in runs of >= 3 (a single extreme sample is just the R peak).
     d = np.diff(np.concatenate(([0], at_rail.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
