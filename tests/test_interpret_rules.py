@@ -351,6 +351,30 @@ def test_nonspecific_ivcd_boundary(qrs, fires):
     assert ("IVCD" in codes(normal(qrs_ms=qrs))) == fires
 
 
+def test_sgarbossa_in_lbbb():
+    m = _lbbb(150.0)
+    for ld in ("V1", "V2", "V3"):
+        set_lead(m, ld, st_j_mv=0.2, st_j60_mv=0.25)     # discordant, 0.2 / 1.4 ≈ 14 % of S: expected in LBBB
+    assert "STEMI_SGARBOSSA" not in codes(m)
+    set_lead(m, "V5", st_j_mv=0.12)                        # concordant with the positive QRS in V5
+    s = by_code(m, "STEMI_SGARBOSSA")
+    assert s.critical and any("concordant ST elevation in V5" in e for e in s.evidence)
+    m = _lbbb(150.0)
+    set_lead(m, "V2", st_j_mv=0.4)                         # 0.4 / 1.4 ≈ 29 % ≥ 25 %
+    assert "STEMI_SGARBOSSA" in codes(m)
+    m = _lbbb(150.0)
+    set_lead(m, "V1", st_j_mv=-0.1)                        # concordant depression in V1
+    assert "STEMI_SGARBOSSA" in codes(m)
+    # a QS complex ending on an elevated J point is not a positive QRS
+    m = _lbbb(150.0)
+    set_lead(m, "V1", r_mv=0.12, s_mv=None, q_mv=-1.4, st_j_mv=0.12, qrs_area_mv_ms=-40.0)
+    assert "STEMI_SGARBOSSA" not in codes(m)
+    # without LBBB or pacing the criteria are not used
+    m = normal()
+    set_lead(m, "V5", st_j_mv=0.12, st_j60_mv=0.0)
+    assert "STEMI_SGARBOSSA" not in codes(m)
+
+
 def test_lbbb_suppresses_st_and_q_statements():
     m = _lbbb(150.0)
     for ld in ("V1", "V2", "V3"):

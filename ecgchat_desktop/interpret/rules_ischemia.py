@@ -153,4 +153,42 @@ def _stemi(ctx: RuleContext) -> list[Statement]:
     return out
 
 
-STEPS = (_q_waves, _stemi)
+# Smith-modified Sgarbossa criteria (LBBB or ventricular pacing), any one suffices.
+SGARBOSSA_CONCORDANT_STE_MV = 0.1
+SGARBOSSA_CONCORDANT_STD_MV = -0.1       # in V1–V3
+SGARBOSSA_DISCORDANT_RATIO = 0.25        # ST elevation / S depth, when ST elevation ≥ 0.1 mV
+
+
+def _sgarbossa(ctx: RuleContext) -> list[Statement]:
+    if not ctx.has("CLBBB", "PACE"):
+        return []
+    lines: list[str] = []
+    for ld, a in (ctx.m.lead_amplitudes or {}).items():
+        if ld == "aVR" or ctx.amp(ld) is None or a.st_j_mv is None:
+            continue
+        r, s = a.r_mv or 0.0, abs(a.s_mv or 0.0)
+        neg = max(s, abs(a.q_mv or 0.0))
+        # Polarity by net QRS area where measured (a QS complex ending on an elevated ST segment
+        # can show an "R" that is only the J point); the R must also rise above the ST level.
+        if a.qrs_area_mv_ms is not None:
+            positive_qrs = a.qrs_area_mv_ms > 0 and r > neg
+        else:
+            positive_qrs = r > neg
+        positive_qrs = positive_qrs and r - a.st_j_mv >= SGARBOSSA_CONCORDANT_STE_MV
+        if positive_qrs and a.st_j_mv >= SGARBOSSA_CONCORDANT_STE_MV:
+            lines.append(f"concordant ST elevation in {ld}: {a.st_j_mv:+.2f} mV ≥ {SGARBOSSA_CONCORDANT_STE_MV} mV "
+                         f"with a positive QRS (R {r:.2f} mV)")
+        elif ld in ("V1", "V2", "V3") and not positive_qrs and a.st_j_mv <= SGARBOSSA_CONCORDANT_STD_MV:
+            lines.append(f"concordant ST depression in {ld}: {a.st_j_mv:+.2f} mV ≤ {SGARBOSSA_CONCORDANT_STD_MV} mV")
+        elif not positive_qrs and s > 0 and a.st_j_mv >= SGARBOSSA_CONCORDANT_STE_MV \
+                and a.st_j_mv / s >= SGARBOSSA_DISCORDANT_RATIO:
+            lines.append(f"excessively discordant ST elevation in {ld}: {a.st_j_mv:+.2f} mV = "
+                         f"{a.st_j_mv / s:.0%} of the S depth {s:.2f} mV (≥ {SGARBOSSA_DISCORDANT_RATIO:.0%})")
+    if not lines:
+        return []
+    why = "left bundle branch block" if ctx.has("CLBBB") else "paced rhythm"
+    return [make_statement("STEMI_SGARBOSSA", [f"{why}: usual STEMI criteria do not apply", *lines,
+                                               "whether the change is new cannot be judged from one tracing"])]
+
+
+STEPS = (_q_waves, _stemi, _sgarbossa)
