@@ -257,3 +257,25 @@ def test_pydicom_test_file_mortara():
     assert dm.hr_bpm is None  # the file states no rate; we do not derive one here
     assert ecg.device_statements == ("RITMO SINUSALE", "ECG NORMALE")
     assert ecg.device == "Mortara Instrument, Inc. el250"
+
+
+def test_consecutive_rhythm_groups_joined(toolkit_path, tmp_path):
+    """An ambulatory-style file: the same 12 leads in two groups, the second 10 s later."""
+    import copy
+
+    def edit(ds):
+        first = ds.WaveformSequence[0]
+        first.MultiplexGroupTimeOffset = "0"
+        second = copy.deepcopy(first)
+        second.MultiplexGroupTimeOffset = "12000"  # 12 s: a 2 s gap
+        ds.WaveformSequence = Sequence([first, second, ds.WaveformSequence[1]])
+
+    path, _ = _variant(toolkit_path, tmp_path, edit)
+    ecg = read_ecg(path)
+    original = read_ecg(toolkit_path)
+    assert ecg.n_samples == 11000  # 12 s offset x 500 Hz + 5000 samples
+    assert np.array_equal(ecg.signals_mv[:, :5000], original.signals_mv)
+    assert np.isnan(ecg.signals_mv[:, 5000:6000]).all()
+    assert np.array_equal(ecg.signals_mv[:, 6000:], original.signals_mv)
+    assert any("joined" in c for c in ecg.comments)
+    assert ecg.median_beats is not None

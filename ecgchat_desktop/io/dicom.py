@@ -292,6 +292,31 @@ def _decode_group(path: Path, group, index: int, notes: list[str]):
     return np.vstack(rows), fs, tuple(names)
 
 
+def _time_line(path: Path, groups, decoded, indices, fs: float, notes: list[str]) -> np.ndarray:
+    """Consecutive groups of the same leads placed by Multiplex Group Time Offset (ms)."""
+    starts = {}
+    for i in indices:
+        offset_ms = _float(_get(groups[i], "MultiplexGroupTimeOffset"))
+        if offset_ms is None or offset_ms < 0:
+            notes.append("several rhythm groups without time offsets: only the first is shown")
+            return decoded[indices[0]][0]
+        starts[i] = int(round(offset_ms / 1000.0 * fs))
+    if len(set(starts.values())) != len(starts):
+        notes.append("several rhythm groups at the same time offset: only the first is shown")
+        return decoded[indices[0]][0]
+    n_leads = decoded[indices[0]][0].shape[0]
+    total = max(starts[i] + decoded[i][0].shape[1] for i in indices) - min(starts.values())
+    if total * n_leads > MAX_SAMPLE_VALUES:
+        raise ImplausibleContentError(path, f"rhythm groups span {total} samples, too many for an ECG")
+    origin = min(starts.values())
+    out = np.full((n_leads, total), np.nan)
+    for i in sorted(indices, key=starts.get):
+        sig = decoded[i][0]
+        out[:, starts[i] - origin:starts[i] - origin + sig.shape[1]] = sig
+    notes.append(f"{len(indices)} consecutive rhythm groups joined by their time offsets")
+    return out
+
+
 def _code_of(item) -> tuple[str, str]:
     concept = _first(_get(item, "ConceptNameCodeSequence"))
     if concept is None:
@@ -426,16 +451,22 @@ def _read_dataset_ecg(path: Path, ds) -> Ecg:
     main = labelled[0] if labelled else max(decoded, key=lambda i: decoded[i][0].shape[1] / decoded[i][1])
     signals, fs, names = decoded[main]
     # Groups of the same rate and length with other leads (a cart that splits its leads) are joined.
+    # Groups with the same leads and rate at later time offsets (ambulatory recordings
+    # stored as consecutive groups) are placed on one time line, gaps as NaN.
+    sequential = [main]
     for i, (sig, rate, group_names) in decoded.items():
         if i == main:
             continue
         if rate == fs and sig.shape[1] == signals.shape[1] and not set(group_names) & set(names):
             signals = np.vstack([signals, sig])
             names = names + group_names
+        elif rate == fs and group_names == decoded[main][2]:
+            sequential.append(i)
         else:
             notes.append(f"waveform group {i + 1} ({_get(groups[i], 'MultiplexGroupLabel', 'unlabelled')}) "
-                         "not shown: other rate or length than the rhythm group")
-
+                         "not shown: other rate or leads than the rhythm group")
+    if len(sequential) > 1:
+        signals = _time_line(path, groups, decoded, sequential, fs, notes)
     median_beats = None
     for i in medians:
         if i in rhythm_candidates:
