@@ -239,3 +239,12 @@ def test_sequence_sets_with_absurd_start_or_rate_are_refused(tmp_path):
         read_ecg(_two_set_file(tmp_path, second_head="29990131120002.500"))
     with pytest.raises(UnsupportedFormatError, match="different sampling rates"):
         read_ecg(_two_set_file(tmp_path, second_increment="0.004"))
+
+
+def test_root_behind_a_long_comment_is_still_detected(tmp_path):
+    """The dispatcher hands sniffers 4 kB; a longer header comment must not hide the aECG root."""
+    text = minimal(tmp_path).read_text(encoding="utf-8")
+    long = tmp_path / "long-comment.xml"
+    long.write_text(text.replace("<AnnotatedECG", "<!-- " + "x" * 9000 + " -->\n<AnnotatedECG", 1), encoding="utf-8")
+    assert detect_format(long) == "hl7-aecg"
+    assert read_ecg(long).lead_names == ("I", "aVR")

@@ -31,7 +31,7 @@ from ecgchat_desktop.ecg import (
     normalise_sex,
 )
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
-from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
+from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element_of, text_of, to_float
 
 FORMAT = "ge-muse-xml"
 
@@ -52,7 +52,7 @@ _MEASUREMENTS = (
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    root = root_element(head)
+    root = root_element_of(path, head)
     return root is not None and root[0] == "RestingECG"
 
 

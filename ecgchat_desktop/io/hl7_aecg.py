@@ -25,7 +25,7 @@ from ecgchat_desktop.ecg import (
 )
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
 from ecgchat_desktop.io.lead_order import standard_order
-from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
+from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element_of, text_of, to_float
 
 FORMAT = "hl7-aecg"
 
@@ -56,7 +56,7 @@ _MEASUREMENT_CODES = {
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    root = root_element(head)
+    root = root_element_of(path, head)
     if root is None or root[0] != "AnnotatedECG":
         return False
     # The HL7 v3 namespace is what makes it aECG rather than any XML with that name.

@@ -30,7 +30,7 @@ from ecgchat_desktop.ecg import (
 )
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
 from ecgchat_desktop.io.lead_order import standard_order
-from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element, text_of, to_float
+from ecgchat_desktop.io.xml_safety import local, parse_xml, root_element_of, text_of, to_float
 
 FORMAT = "philips-xml"
 
@@ -58,7 +58,7 @@ _MEASUREMENT_TAGS = (
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    root = root_element(head)
+    root = root_element_of(path, head)
     return root is not None and root[0] == "restingecgdata"
 
 

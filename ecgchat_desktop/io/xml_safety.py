@@ -60,6 +60,23 @@ def root_element(head: bytes) -> tuple[str, str] | None:
     return match.group(2), match.group(3) or ""
 
 
+_LONG_HEAD_BYTES = 65536
+
+
+def root_element_of(path: Path, head: bytes) -> tuple[str, str] | None:
+    """Like `root_element`, reading up to 64 kB when long comments hide the root from the head."""
+    found = root_element(head)
+    if found is None and decode_head(head).lstrip().startswith("<") and len(head) < _LONG_HEAD_BYTES:
+        try:
+            with open(path, "rb") as fh:
+                longer = fh.read(_LONG_HEAD_BYTES)
+        except OSError:
+            return None
+        if len(longer) > len(head):
+            found = root_element(longer)
+    return found
+
+
 def local(tag: str) -> str:
     """Tag name without its namespace."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
