@@ -62,7 +62,8 @@ ROWS = [
     ("RVH", "chamber", {"RVH"}, _has("right ventricular hypertrophy")),
     ("LAE", "chamber", {"LAE"}, _has("left atrial hypertrophy", "left atrial overload")),
     ("RAE", "chamber", {"RAE"}, _has("right atrial hypertrophy", "right atrial overload")),
-    ("STEMI, any territory", "ischemia_infarction", {"STEMI_INF", "STEMI_ANT", "STEMI_LAT"}, _prefix("stemi")),
+    ("STEMI, any territory", "ischemia_infarction", {"STEMI_INF", "STEMI_ANT", "STEMI_LAT", "STEMI_SGARBOSSA"},
+     _prefix("stemi")),
 ]
 
 
