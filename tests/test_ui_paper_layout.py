@@ -91,3 +91,22 @@ def test_decimation_not_applied_when_few_samples():
     sig = np.arange(100, dtype=np.float32)
     pos, val = pl.minmax_decimate(sig, 10, 60, 500)
     assert np.array_equal(pos, np.arange(10, 60)) and np.array_equal(val, sig[10:60])
+
+
+def test_screen_constants_agree_with_the_report_paper_rules():
+    from ecgchat_desktop.report import paper
+
+    assert pl.SPEEDS_MM_S == paper.SPEEDS_MM_S and pl.GAINS_MM_MV == paper.GAINS_MM_MV
+    assert pl.CAL_PULSE_S == paper.CALIBRATION_PULSE_S
+    assert pl.PAGE_SECONDS * 25.0 == paper.TRACE_WIDTH_MM_DEFAULT
+    assert set(pl.LAYOUTS) == set(paper.LAYOUTS) | {"single"}
+    for speed in pl.SPEEDS_MM_S:
+        assert pl.left_margin_mm(speed) == paper.calibration_zone_mm(paper.PaperSettings(speed))
+
+
+def test_findings_panel_vocabulary_constants_agree_with_interpret():
+    from ecgchat_desktop.interpret import statement
+    from ecgchat_desktop.ui import findings_panel
+
+    assert findings_panel.CATEGORIES == statement.CATEGORIES
+    assert findings_panel.SEVERITIES == statement.SEVERITIES

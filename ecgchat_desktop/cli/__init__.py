@@ -14,13 +14,15 @@ import sys
 _COMMAND_MODULES = ("info", "convert", "analyze", "import_cmd", "ask", "report", "gui")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecgchat",
         description="ECG-Chat Desktop: offline ECG reading, measurement, interpretation, chat and reports.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
+        if only is not None and name not in only:
+            continue
         full = f"ecgchat_desktop.cli.{name}"
         try:
             module = importlib.import_module(full)
@@ -35,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from ecgchat_desktop.io.errors import EcgReadError, EcgWriteError
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `ecgchat` and `ecgchat gui ...` register only the gui command: the window must appear
+    # fast, and other commands' modules may import heavy packages when they register.
+    parser = build_parser(("gui",) if not argv or argv[0] == "gui" else None)
     args = parser.parse_args(argv)
     if args.command is None:
         if "gui" in parser._subparsers._group_actions[0].choices:  # bare `ecgchat` opens the window

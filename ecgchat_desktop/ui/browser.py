@@ -61,7 +61,7 @@ class BrowserPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.store = None
-        self._codes = _known_codes()
+        self._codes: frozenset[str] | None = None   # loaded in the first search's worker
         self._serial = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -105,9 +105,14 @@ class BrowserPanel(QWidget):
             return
         self._serial += 1
         serial = self._serial
-        args = parse_query(self.search.text(), self._codes)
-        run_in_background(self.store.search, limit=500, **args,
-                          on_done=lambda rows, s=serial: self._show(rows, s),
+        text, store = self.search.text(), self.store
+
+        def work():
+            if self._codes is None:
+                self._codes = _known_codes()
+            return store.search(limit=500, **parse_query(text, self._codes))
+
+        run_in_background(work, on_done=lambda rows, s=serial: self._show(rows, s),
                           on_error=lambda e: self.status.setText(f"Search failed: {e}"), owner=self)
 
     def _show(self, rows, serial: int) -> None:

@@ -29,8 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ecgchat_desktop.interpret.statement import CATEGORIES, SEVERITIES, Statement
 from ecgchat_desktop.ui.theme import SEVERITY_COLORS
+
+# The same values as interpret.statement (checked by a test); importing the interpret package
+# here would pull the whole rule engine and scipy into the window's start-up.
+CATEGORIES = ("rhythm", "conduction", "axis", "chamber", "ischemia_infarction", "repolarisation", "other")
+SEVERITIES = ("critical", "abnormal", "borderline", "normal")
 
 # (label, attribute of Measurements or qtc formula, device key, unit)
 _ROWS = (
@@ -79,7 +83,7 @@ def measurement_rows(measurements, device: dict | None) -> list[tuple[str, str, 
 class StatementDialog(QDialog):
     """Add or edit a statement: choose from the vocabulary or type free text."""
 
-    def __init__(self, parent=None, statement: Statement | None = None):
+    def __init__(self, parent=None, statement=None):
         super().__init__(parent)
         self.setWindowTitle("Edit statement" if statement else "Add statement")
         form = QFormLayout(self)
@@ -132,7 +136,9 @@ class StatementDialog(QDialog):
             self.severity.setCurrentText(d.severity)
             self.category.setCurrentText(d.category)
 
-    def statement(self) -> Statement | None:
+    def statement(self):
+        from ecgchat_desktop.interpret.statement import Statement
+
         text = self.text.text().strip()
         if not text:
             return None
@@ -157,7 +163,7 @@ class FindingsPanel(QWidget):
     def __init__(self, parent=None, theme: str = "light"):
         super().__init__(parent)
         self.theme = theme
-        self.statements: list[Statement] = []
+        self.statements: list = []
         self._dirty = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -219,7 +225,7 @@ class FindingsPanel(QWidget):
         for b in (self.btn_confirm, self.btn_add, self.btn_edit, self.btn_remove):
             b.setEnabled(False)
 
-    def show_findings(self, findings, ecg_info: dict | None, statements: list[Statement] | None = None,
+    def show_findings(self, findings, ecg_info: dict | None, statements: list | None = None,
                       confirmation=None) -> None:
         info = ecg_info or (findings.ecg_info if findings is not None else {})
         m = findings.measurements if findings is not None else None
@@ -265,7 +271,7 @@ class FindingsPanel(QWidget):
         self.btn_confirm.setText("Confirm again")
         self.status.setText(f"Confirmed by {who} at {when_txt}. " + self.status.text())
 
-    def set_statements(self, statements: list[Statement], dirty: bool = True) -> None:
+    def set_statements(self, statements: list, dirty: bool = True) -> None:
         self.statements = list(statements)
         self._dirty = dirty
         colors = SEVERITY_COLORS[self.theme]

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecgchat_desktop.report import paper as report_paper
+
+def _report_paper():
+    """`report.paper`, imported on first use: importing the report package pulls in reportlab
+    and the interpretation rules, which must not delay the window's first paint."""
+    from ecgchat_desktop.report import paper
+
+    return paper
+
 
 # The physics of the paper (speeds, gains, pulse, which leads are chest leads, default rhythm
-# strips) come from `report.paper`, shared with the printed report. What the screen adds: a
+# strips) come from `report.paper`, shared with the printed report; the constants below are
+# the same values (tests/test_ui_paper_layout.py checks they agree). What the screen adds: a
 # single-lead layout, whole-recording strips for long recordings, a page offset, and rows of
 # fixed true height (the print squeezes rows to fit its sheet; the screen scrolls instead).
-LAYOUTS: tuple[str, ...] = (*report_paper.LAYOUTS, "single")
+LAYOUTS: tuple[str, ...] = ("3x4+1", "3x4+3", "6x2", "12x1", "single")
 LAYOUT_TITLES: dict[str, str] = {
     "3x4+1": "3×4 + 1 rhythm",
     "3x4+3": "3×4 + 3 rhythm",
@@ -25,20 +33,18 @@ LAYOUT_TITLES: dict[str, str] = {
     "12x1": "12×1",
     "single": "Single lead",
 }
-SPEEDS_MM_S: tuple[float, ...] = report_paper.SPEEDS_MM_S
-GAINS_MM_MV: tuple[float, ...] = report_paper.GAINS_MM_MV
-
-CHEST_LEADS = report_paper.CHEST_LEAD_NAMES
+SPEEDS_MM_S: tuple[float, ...] = (25.0, 50.0)
+GAINS_MM_MV: tuple[float, ...] = (5.0, 10.0, 20.0)
 _COLUMNS_3X4 = (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6"))
 _COLUMNS_6X2 = (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6"))
 
 # A standard page shows 10 s (250 mm at 25 mm/s); the calibration pulse sits in a left margin.
-PAGE_SECONDS = report_paper.TRACE_WIDTH_MM_DEFAULT / 25.0
+PAGE_SECONDS = 10.0
 LEFT_MARGIN_MM = 10.0  # at 25 mm/s; see left_margin_mm()
 RIGHT_MARGIN_MM = 5.0
 TOP_MARGIN_MM = 5.0
 FOOTER_MM = 10.0
-CAL_PULSE_S = report_paper.CALIBRATION_PULSE_S
+CAL_PULSE_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,8 @@ class PaperLayout:
 
 def left_margin_mm(speed_mm_s: float) -> float:
     """Room for the calibration pulse before the traces (10 mm at 25 mm/s, 15 mm at 50)."""
-    return report_paper.calibration_zone_mm(report_paper.PaperSettings(float(speed_mm_s)))
+    paper = _report_paper()
+    return paper.calibration_zone_mm(paper.PaperSettings(float(speed_mm_s)))
 
 
 def row_height_mm(gain_mm_mv: float) -> float:
@@ -104,6 +111,7 @@ def build_layout(
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
     margin = left_margin_mm(speed_mm_s)
+    report_paper = _report_paper()
     paper = report_paper.PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
     chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
@@ -223,7 +231,8 @@ def build_median_layout(lead_names: tuple[str, ...] | list[str], n_samples: int,
     margin = left_margin_mm(speed_mm_s)
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
-    chest_gain = gain_mm_mv / 2.0 if chest_half_gain else gain_mm_mv
+    paper = _report_paper().PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
+    chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
     beat_w = n_samples / fs * speed_mm_s
     col_w = float(np.ceil((beat_w + 5.0) / 5.0) * 5.0)
@@ -237,7 +246,7 @@ def build_median_layout(lead_names: tuple[str, ...] | list[str], n_samples: int,
         for r, lead in enumerate(col):
             panels.append(Panel(lead, index[lead], 0, n_samples, margin + c * col_w,
                                 -(TOP_MARGIN_MM + row_h * (r + 0.5)),
-                                chest_gain if lead in CHEST_LEADS else gain_mm_mv, r))
+                                paper.gain_for(lead), r))
     width = margin + len(columns) * col_w + RIGHT_MARGIN_MM
     height = TOP_MARGIN_MM + row_h * n_rows + FOOTER_MM
     baselines = tuple(-(TOP_MARGIN_MM + row_h * (r + 0.5)) for r in range(n_rows))
