@@ -248,3 +248,24 @@ def test_root_behind_a_long_comment_is_still_detected(tmp_path):
     long.write_text(text.replace("<AnnotatedECG", "<!-- " + "x" * 9000 + " -->\n<AnnotatedECG", 1), encoding="utf-8")
     assert detect_format(long) == "hl7-aecg"
     assert read_ecg(long).lead_names == ("I", "aVR")
+
+
+def test_interpretation_container_statements(tmp_path):
+    path = minimal(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "</sequenceSet></component>",
+        "</sequenceSet></component>"
+        "<subjectOf><annotationSet><component><annotation><code code=\"MDC_ECG_INTERPRETATION\"/>"
+        "<component><annotation><code code=\"MDC_ECG_INTERPRETATION_STATEMENT\"/>"
+        "<value xsi:type=\"ST\">Sinus rhythm</value></annotation></component>"
+        "<component><annotation><code code=\"MDC_ECG_INTERPRETATION_STATEMENT\"/>"
+        "<value xsi:type=\"ST\">Left axis deviation</value></annotation></component>"
+        "<component><annotation><code code=\"MDC_ECG_INTERPRETATION_SUMMARY\"/>"
+        "<value xsi:type=\"CE\" code=\"ABNORMAL\" displayName=\"Abnormal ECG\"/></annotation></component>"
+        "</annotation></component>"
+        "<component><annotation><code code=\"MDC_ECG_HEART_RATE\"/><value xsi:type=\"PQ\" value=\"72\" unit=\"bpm\"/>"
+        "</annotation></component></annotationSet></subjectOf>", 1)
+    path.write_text(text, encoding="utf-8")
+    ecg = read_ecg(path)
+    assert ecg.device_statements == ("Sinus rhythm", "Left axis deviation", "Abnormal ECG")
+    assert ecg.device_measurements.hr_bpm == 72

@@ -308,20 +308,33 @@ def _measurements(annotation_sets: list[ET.Element]) -> DeviceMeasurements:
     return DeviceMeasurements(**global_values)
 
 
+def _is_statement_code(code: str) -> bool:
+    return "INTERPRETATION" in code or code.startswith("MDC_ECG_STMT") or code == "STATEMENT"
+
+
 def _statements(annotation_sets: list[ET.Element]) -> list[str]:
-    """Rhythm and interpretation annotations, as the device wrote them."""
+    """Rhythm and interpretation annotations, as the device wrote them.
+
+    Interpretation is often a container annotation (MDC_ECG_INTERPRETATION) whose nested
+    annotations hold the statements and the summary; those are read too.
+    """
     out: list[str] = []
+
+    def add(text: str | None) -> None:
+        if text and text not in out:
+            out.append(text)
+
     for annotation_set in annotation_sets:
         for annotation in _top_annotations(annotation_set):
             code = (_code(annotation) or "").upper()
             _, _, coded, display = _annotation_value(annotation)
-            text = None
             if code == "MDC_ECG_RHY" or code.startswith("MDC_ECG_RHY_"):
-                text = display or (coded or "").replace("MDC_ECG_RHY_", "").replace("_", " ").title() or None
-            elif "INTERPRETATION" in code or code.startswith("MDC_ECG_STMT") or code == "STATEMENT":
-                text = display or coded
-            if text and text not in out:
-                out.append(text)
+                add(display or (coded or "").replace("MDC_ECG_RHY_", "").replace("_", " ").title() or None)
+            elif _is_statement_code(code):
+                add(display or coded)
+                for nested in _nested_annotations(annotation):
+                    _, _, nested_coded, nested_display = _annotation_value(nested)
+                    add(nested_display or nested_coded)
     return out
 
 
