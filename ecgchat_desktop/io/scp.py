@@ -6,6 +6,8 @@ header (CRC, id, length, versions, reserved). Section 0 points at the others.
   3 lead definitions         4 QRS locations (for reference-beat subtraction)
   5 reference (median) beat  6 rhythm data (residual when subtraction is used)
   7 global measurements      8 / 11 interpretive statements
+Bimodal compression (rhythm decimated outside the protected QRS zones) is rebuilt by
+linear interpolation and a 3-point mean, as the standard's reference decoder does.
 Every length and offset read from the file is checked against the data that is
 really there, so damaged files give a typed error instead of garbage or a hang.
 """
