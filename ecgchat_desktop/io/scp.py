@@ -7,7 +7,8 @@ header (CRC, id, length, versions, reserved). Section 0 points at the others.
   5 reference (median) beat  6 rhythm data (residual when subtraction is used)
   7 global measurements      8 / 11 interpretive statements
 Bimodal compression (rhythm decimated outside the protected QRS zones) is rebuilt by
-linear interpolation and a 3-point mean, as the standard's reference decoder does.
+linear interpolation and a 3-point mean (the approach of the open SCP-AV decoder); no
+device file with bimodal compression was available to check the result against.
 Every length and offset read from the file is checked against the data that is
 really there, so damaged files give a typed error instead of garbage or a hang.
 """
