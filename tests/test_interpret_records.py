@@ -88,6 +88,12 @@ FIRES = [
     ("ptbxl", "442", "LVOLT"),
     ("ptbxl", "320", "QTC_CRIT"),
     ("cinc", "ningbo/JS45547", "TACHY_CRIT"),
+    ("ptbxl", "367", "RAD"),              # PTB-XL heart_axis RAD
+    ("ptbxl", "45", "RAE"),
+    ("ptbxl", "489", "LAE"),
+    ("ptbxl", "260", "LQTC"),
+    ("ptbxl", "15", "POOR_QUALITY"),      # PTB-XL static_noise "I-AVR"
+    ("ptbxl", "338", "ABNORMAL"),
 ]
 # No record in the shared data shows a wide-complex tachycardia that our 500 Hz pipeline can
 # measure (the Challenge VT records are 100 Hz and measure narrow); WCT is covered on
