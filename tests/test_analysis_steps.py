@@ -228,3 +228,13 @@ def test_per_beat_fiducials_index_the_original_recording():
     assert np.abs(onsets - expected).max() <= 1.5
     for b in m.beats:
         assert b.p_onset < b.qrs_onset < b.r_peak < b.qrs_offset < b.t_peak < b.t_offset
+
+
+def test_blocked_p_waves_counted_for_av_block():
+    # 2:1 AV block: ventricles at 40/min, atria at 80/min, the blocked P in the TP segment.
+    ecg, _ = synthetic_ecg(hr_bpm=40, blocked_p_ms=(750.0,), noise_mv=0.005)
+    m = measure(ecg)
+    assert m.p_per_qrs == pytest.approx(2.0, abs=0.2)
+    assert m.atrial_rate_bpm == pytest.approx(80.0, abs=8.0)
+    normal = measure(synthetic_ecg(hr_bpm=40, noise_mv=0.005)[0])
+    assert normal.p_per_qrs == pytest.approx(1.0, abs=0.1)

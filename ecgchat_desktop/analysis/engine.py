@@ -12,6 +12,7 @@ import numpy as np
 
 from ecgchat_desktop.analysis import (
     amplitudes as amp_mod,
+    atrial,
     axes,
     beat_classify,
     delineate,
@@ -248,9 +249,18 @@ def measure(ecg) -> Measurements:
     p_global = bounds.p_present and (m.p_wave_fraction or 0.0) >= 0.5
     if not p_global and bounds.p_present:
         notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
-    if p_global:
-        m.p_per_qrs = 1.0
-        m.atrial_rate_bpm = m.hr_bpm
+    if p_global and bounds.t_offset is not None and peaks.size >= 2:
+        # Conducted P (one per beat with P) plus P waves found between the beats.
+        pa = int(bounds.p_onset) - int(0.01 * FS)
+        pb = int(np.ceil(bounds.p_offset)) + int(0.01 * FS)
+        extra = atrial.extra_p_counts(xm[usable], peaks, med[usable][:, pa:pb], pa - r_idx,
+                                      int(bounds.t_offset) - r_idx, FS)
+        if extra.size:
+            m.p_per_qrs = float(round(m.p_wave_fraction + extra.mean(), 2))
+            if m.hr_bpm is not None:
+                m.atrial_rate_bpm = float(m.hr_bpm * m.p_per_qrs)
+            if extra.mean() >= 0.3:
+                notes.append(f"P waves without QRS: {m.p_per_qrs:.2f} P per QRS")
 
     # 8. Global intervals.
     if bounds.qrs_onset is not None and bounds.qrs_offset is not None:

@@ -59,8 +59,10 @@ def _beat(t_ms: np.ndarray, pr: float, p: float, qrs: float, qt: float, tpk: flo
 def synthetic_ecg(*, fs: float = 500.0, duration_s: float = 10.0, hr_bpm: float = 60.0,
                   pr_ms: float = 160.0, p_ms: float = 100.0, qrs_ms: float = 90.0,
                   qt_ms: float = 400.0, lead_names=STANDARD_12_LEADS, noise_mv: float = 0.0,
-                  p_present: bool = True, seed: int = 0, rr_jitter: float = 0.0) -> tuple[Ecg, SyntheticTruth]:
-    """A clean sinus rhythm ECG with the given intervals; returns (Ecg, truth)."""
+                  p_present: bool = True, seed: int = 0, rr_jitter: float = 0.0,
+                  blocked_p_ms: tuple[float, ...] = ()) -> tuple[Ecg, SyntheticTruth]:
+    """A clean sinus rhythm ECG with the given intervals; returns (Ecg, truth).
+    `blocked_p_ms`: extra P waves without QRS at these offsets from each QRS onset (AV block)."""
     rng = np.random.default_rng(seed)
     n = int(round(duration_s * fs))
     t_s = np.arange(n) / fs
@@ -79,6 +81,17 @@ def synthetic_ecg(*, fs: float = 500.0, duration_s: float = 10.0, hr_bpm: float 
         for i, name in enumerate(lead_names):
             gp, gq, gt = _LEAD_GAINS.get(name, (0.8, 1.0, 0.8))
             sig[i, a:b] += gp * pw + gq * qw + gt * tw
+        for off_ms in blocked_p_ms:
+            c = on + (off_ms - pr_ms) / 1000.0  # the blocked P's onset, in s
+            a2, b2 = max(0, int(c * fs) - 2), min(n, int((c + p_ms / 1000.0) * fs) + 2)
+            if a2 >= b2:
+                continue
+            rel = (t_s[a2:b2] - c) * 1000.0
+            m = (rel >= 0) & (rel <= p_ms)
+            extra = np.zeros_like(rel)
+            extra[m] = 0.15 * np.sin(np.pi * rel[m] / p_ms)
+            for i, name in enumerate(lead_names):
+                sig[i, a2:b2] += _LEAD_GAINS.get(name, (0.8, 1.0, 0.8))[0] * extra
     if noise_mv:
         sig += rng.normal(0.0, noise_mv, sig.shape)
     truth = SyntheticTruth(pr_ms=pr_ms, p_ms=p_ms, qrs_ms=qrs_ms, qt_ms=qt_ms, t_peak_ms=tpk,
