@@ -199,3 +199,28 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         con.close()
+
+
+def test_locked_database_is_waited_out_not_reported(tmp_path, monkeypatch):
+    """Another program holds the write lock longer than SQLite's busy timeout: the store
+    retries with backoff and the write goes through; the caller never sees 'locked'."""
+    from ecgchat_desktop.store import engine as store_engine
+
+    monkeypatch.setattr(store_engine, "SQLITE_BUSY_TIMEOUT_S", 0.05)  # make SQLite give up at once
+    db = tmp_path / "locked.sqlite3"
+    store = open_store(db)
+    retries = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(store_engine.time, "sleep", lambda s: (retries.append(s), real_sleep(s)))
+    blocker = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock ...
+    release = threading.Timer(1.0, blocker.execute, args=("COMMIT",))  # ... for a second
+    release.start()
+    try:
+        event_id = store.audit("dr.meier", "ecg.open", 1)
+    finally:
+        release.join()
+        blocker.close()
+    assert retries, "the lock was never hit; the test proves nothing"
+    assert [e.id for e in store.audit_events()] == [event_id]
+    store.close()
