@@ -107,8 +107,12 @@ def _normal(ctx: RuleContext) -> list[Statement]:
     for label, value, (lo, hi), unit in checks:
         if value is None or not (lo <= value <= hi):
             return []  # not measured or outside normal limits: never call it normal
-        hi_txt = f"< {NORMAL_QRS_BELOW_MS:.0f}" if label == "QRS" else f"{lo:.0f}–{hi:.0f}"
-        ev.append(f"{label} {value:.0f} {unit} " + (f"{hi_txt} {unit}" if label == "QRS" else f"within {hi_txt} {unit}"))
+        if label == "QRS":
+            ev.append(f"QRS {value:.0f} ms < {NORMAL_QRS_BELOW_MS:.0f} ms")
+        elif unit == "°":
+            ev.append(f"{label} {value:+.0f}° within {lo:+.0f}° to {hi:+.0f}°")
+        else:
+            ev.append(f"{label} {value:.0f} {unit} within {lo:.0f}–{hi:.0f} {unit}")
     ev.append("no conduction, axis, chamber, ischemia or repolarisation statement fired")
     if bad:
         ev.append("judged without " + ", ".join(f"{k} ({v})" for k, v in bad.items()))
