@@ -72,6 +72,12 @@ def test_only_borderline_statements_make_a_borderline_ecg():
     assert "BORDERLINE" not in codes(normal(qrs_ms=130.0))  # IVCD is abnormal: abnormal wins
 
 
+def test_normal_qtc_limit_is_sex_specific():
+    m = normal(qtc_ms={"bazett": 470.0, "fridericia": 455.0, "framingham": 455.0, "hodges": 455.0})
+    assert "NORM" in codes(m, WOMAN_50)
+    assert "NORM" not in codes(m, MAN_50) and "LQTC" in codes(m, MAN_50)
+
+
 def test_abnormal_statement_suppresses_normal():
     c = codes(normal(pr_ms=230.0))
     assert "NORM" not in c and "1AVB" in c

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ecgchat_desktop.ecg import CHEST_LEADS, LIMB_LEADS
 from ecgchat_desktop.interpret.context import RuleContext
+from ecgchat_desktop.interpret.rules_repolarisation import LONG_QTC_AT_LEAST_MS
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
@@ -17,7 +18,7 @@ NORMAL_PR_MS = (120.0, 200.0)
 NORMAL_QRS_BELOW_MS = 110.0
 NORMAL_AXIS_DEG = (-30.0, 90.0)
 NORMAL_QTC_FORMULA = "fridericia"
-NORMAL_QTC_MS = (340.0, 450.0)
+NORMAL_QTC_MS = (341.0, None)   # upper limit: just below the sex-specific long-QTc limit
 NORMAL_RATE_BPM = (40.0, 150.0)   # rate statements (sinus brady/tachy) may accompany "otherwise normal"
 _NORMAL_COMPANIONS = ("SR", "SBRAD", "STACH", "SARRH")
 NORMAL_MAX_EXCLUDED_LEADS = 1
@@ -101,7 +102,8 @@ def _normal(ctx: RuleContext) -> list[Statement]:
         ("PR", m.pr_ms, NORMAL_PR_MS, "ms"),
         ("QRS", m.qrs_ms, (0.0, NORMAL_QRS_BELOW_MS - 1e-9), "ms"),
         ("QRS axis", m.qrs_axis_deg, NORMAL_AXIS_DEG, "°"),
-        (f"QTc ({NORMAL_QTC_FORMULA.capitalize()})", qtc, NORMAL_QTC_MS, "ms"),
+        (f"QTc ({NORMAL_QTC_FORMULA.capitalize()})", qtc,
+         (NORMAL_QTC_MS[0], LONG_QTC_AT_LEAST_MS.get(ctx.sex or "M") - 1.0), "ms"),
     ]
     ev = []
     for label, value, (lo, hi), unit in checks:
