@@ -234,14 +234,21 @@ def _huffman_decode(path: Path, data: bytes, tables: list[_HuffmanTable], n_valu
             windows[width] = acc
         return windows[width]
 
-    out = np.empty(n_values, dtype=np.int64)
-    table = tables[0]
-    win = window_array(table.lut_bits).tolist()
-    lut = table.entry_of_window.tolist()
-    prefix_bits, extra_bits = table.prefix_bits.tolist(), table.extra_bits.tolist()
-    mode, base_value = table.mode.tolist(), table.base_value.tolist()
+    lists: dict[int, tuple] = {}
+    extra_windows: dict[int, list[int]] = {}
+
+    def table_lists(index: int) -> tuple:
+        # Python lists per table, built once: the loop below runs once per sample.
+        if index not in lists:
+            t = tables[index]
+            lists[index] = (window_array(t.lut_bits).tolist(), t.entry_of_window.tolist(), t.prefix_bits.tolist(),
+                            t.extra_bits.tolist(), t.mode.tolist(), t.base_value.tolist())
+        return lists[index]
+
+    out: list[int] = []
+    append = out.append
+    win, lut, prefix_bits, extra_bits, mode, base_value = table_lists(0)
     pos = count = 0
-    switches = 0
     while count < n_values:
         if pos >= n_bits:
             raise CorruptFileError(path, f"{what}: data end after {count} of {n_values} samples")
@@ -250,31 +257,26 @@ def _huffman_decode(path: Path, data: bytes, tables: list[_HuffmanTable], n_valu
             raise CorruptFileError(path, f"{what}: invalid Huffman code at bit {pos}")
         pos += prefix_bits[entry]
         if mode[entry] == 0:  # table switch: the base value names the next table (1-based)
-            switches += 1
             target = base_value[entry]
-            if not 1 <= target <= len(tables) or switches > n_values + 1000:
+            if not 1 <= target <= len(tables):
                 raise CorruptFileError(path, f"{what}: Huffman switch to table {target} is invalid")
-            table = tables[target - 1]
-            win = window_array(table.lut_bits).tolist()
-            lut = table.entry_of_window.tolist()
-            prefix_bits, extra_bits = table.prefix_bits.tolist(), table.extra_bits.tolist()
-            mode, base_value = table.mode.tolist(), table.base_value.tolist()
+            win, lut, prefix_bits, extra_bits, mode, base_value = table_lists(target - 1)
             continue
         extra = extra_bits[entry]
         if extra:
             if pos + extra > n_bits:
                 raise CorruptFileError(path, f"{what}: data end inside a sample value")
-            value = 0
-            for bit in bits[pos:pos + extra].tolist():
-                value = (value << 1) | bit
+            if extra not in extra_windows:
+                extra_windows[extra] = window_array(extra).tolist()
+            value = extra_windows[extra][pos]
             if value >= 1 << (extra - 1):  # two's complement of the explicit value
                 value -= 1 << extra
             pos += extra
         else:
             value = base_value[entry]
-        out[count] = value
+        append(value)
         count += 1
-    return out
+    return np.array(out, dtype=np.int64)
 
 
 def _undifference(values: np.ndarray, mode: int, path: Path, what: str) -> np.ndarray:

@@ -24,6 +24,8 @@ MAX_XML_BYTES = 128 * 1024 * 1024
 # Real ECG XML nests about 20 levels deep and holds a few thousand elements.
 MAX_XML_DEPTH = 256
 MAX_XML_ELEMENTS = 500_000
+# Real ECG XML holds a few thousand tags; only files with many more are parsed step by step.
+_FAST_PATH_MAX_TAGS = 50_000
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PI = re.compile(r"<\?.*?\?>", re.S)
@@ -119,6 +121,9 @@ def _parse_bounded(path: Path, fmt: str, data: bytes) -> ET.Element:
     A small file of millions of nested or empty elements would otherwise build a tree
     many times its size in memory before any reader could refuse it.
     """
+    if data.count(b"<") <= _FAST_PATH_MAX_TAGS:
+        # Few enough tags that neither depth nor element count can matter: parse in C at once.
+        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     depth = count = 0
     root = None
     for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=False,
