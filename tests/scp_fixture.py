@@ -67,6 +67,44 @@ def custom_table_section(table=CUSTOM_TABLE) -> bytes:
     return body
 
 
+class SwitchingEncoder:
+    """Two Huffman tables and switches between them (code structures with mode 0).
+
+    Table 1: 0 -> 0, 10 -> +1, 110 -> -1, 1110 -> switch to table 2, 1111 + 16 bits.
+    Table 2: 0 -> +5, 10 -> switch to table 1, 11 + 16 bits.
+    The encoder goes to table 2 for each run of +5 and back afterwards.
+    """
+
+    T1 = (("0", 0, 1, 0), ("10", 0, 1, 1), ("110", 0, 1, -1), ("1110", 0, 0, 2), ("1111", 16, 1, 0))
+    T2 = (("0", 0, 1, 5), ("10", 0, 0, 1), ("11", 16, 1, 0))
+
+    @property
+    def section2(self) -> bytes:
+        body = struct.pack("<H", 2)
+        for table in (self.T1, self.T2):
+            body += struct.pack("<H", len(table))
+            for code, extra, mode, base in table:
+                body += struct.pack("<BBBhI", len(code), len(code) + extra, mode, base, int(code[::-1], 2))
+        return body
+
+    def __call__(self, values) -> str:
+        out, in_t2 = [], False
+        for v in (int(x) for x in values):
+            if v == 5 and not in_t2:
+                out.append("1110")
+                in_t2 = True
+            elif v != 5 and in_t2:
+                out.append("10")
+                in_t2 = False
+            if in_t2:
+                out.append("0")
+            elif v in (0, 1, -1):
+                out.append({0: "0", 1: "10", -1: "110"}[v])
+            else:
+                out.append("1111" + format(v & 0xFFFF, "016b"))
+        return "".join(out)
+
+
 def _bits_to_bytes(bits: str) -> bytes:
     bits += "0" * (-len(bits) % 8)
     return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
@@ -87,7 +125,9 @@ def _encode_leads(leads: np.ndarray, huffman, mode: int) -> bytes:
     chunks = []
     for lead in leads:
         d = _differences(lead, mode)
-        if huffman == "custom":
+        if callable(huffman):
+            chunks.append(_bits_to_bytes(huffman(d)))
+        elif huffman == "custom":
             chunks.append(_bits_to_bytes(huffman_custom_bits(d)))
         elif huffman:
             chunks.append(_bits_to_bytes(huffman_default_bits(d)))
@@ -129,7 +169,9 @@ def build_scp(rhythm: np.ndarray, lead_names, interval_us: int = 2000, avm_nv: i
           + _tag(5, struct.pack("<HBB", 1960, 2, 29)) + _tag(25, struct.pack("<HBB", 2020, 1, 31))
           + _tag(26, bytes([8, 30, 5])) + _tag(255, b""))
     sections.append((1, s1))
-    if huffman == "custom":
+    if callable(huffman):
+        sections.append((2, huffman.section2))
+    elif huffman == "custom":
         sections.append((2, custom_table_section()))
     elif huffman:
         sections.append((2, struct.pack("<H", 19999)))

@@ -12,7 +12,7 @@ from ecgchat_desktop.io import detect_format, read_ecg
 from ecgchat_desktop.io import scp
 from ecgchat_desktop.io.errors import CorruptFileError, ImplausibleContentError, UnsupportedFormatError
 from io_broken_inputs import expect_typed_error, random_bytes, truncation_points
-from scp_fixture import build_scp, measurements_section, patch_section
+from scp_fixture import SwitchingEncoder, build_scp, measurements_section, patch_section
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -213,3 +213,12 @@ def test_bimodal_compression_is_rebuilt(tmp_path):
     error = np.abs(got - rhythm)
     assert error.max() < 0.03 * np.abs(rhythm).max()  # decimated stretches: within 3 % of full scale
     assert error.mean() < 2.0
+
+
+def test_huffman_table_switching(tmp_path):
+    rng = np.random.default_rng(5)
+    values = rng.choice([0, 1, -1, 5, 5, 5, 300, -2000], size=(4, 1200))
+    path = tmp_path / "switching.scp"
+    path.write_bytes(build_scp(values, LEADS, huffman=SwitchingEncoder(), difference_mode=0))
+    ecg = read_ecg(path)
+    np.testing.assert_allclose(ecg.signals_mv, values * 0.005, atol=1e-6)
