@@ -165,3 +165,13 @@ def test_paper_and_user_default_to_the_workstation_settings(tmp_path, ecgchat_ho
         assert view.created_by == "dr_settings"
     finally:
         store.close()
+
+
+def test_unusable_database_gives_exit_2_and_writes_nothing(tmp_path, ecgchat_home, capsys):
+    db = tmp_path / "not-a-db.sqlite3"
+    db.write_bytes(b"this is not an SQLite database, just text" * 100)
+    out = tmp_path / "r.pdf"
+    rc = main(["report", str(SAMPLES[0]), "-o", str(out), "--no-llm", "--db", str(db)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("ecgchat: error: database")
+    assert not out.exists()

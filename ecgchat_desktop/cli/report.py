@@ -104,7 +104,19 @@ def run(args) -> int:
         except NarrativeUnavailable as exc:
             print(f"ecgchat: warning: {exc}; page 2 gives the structured findings (as with --no-llm)",
                   file=sys.stderr)
-    store = _open_store(args)
+    from ecgchat_desktop.store.errors import StoreError
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        store = _open_store(args)
+    except StoreError as exc:  # messages name the database, never its password
+        print(f"ecgchat: error: database: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:  # e.g. the file is not a database; the URL is not printed
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"ecgchat: error: database: cannot be opened ({reason})", file=sys.stderr)
+        return 2
     producer = ReportProducer(options, store=store, drafter=drafter, user=user,
                               stored_transcript=args.transcript)
     try:
