@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -77,7 +78,7 @@ class BrowserPanel(QWidget):
         lay.addLayout(row)
         self.tree = QTreeWidget()
         self.tree.setObjectName("browserTree")
-        self.tree.setHeaderLabels(["Patient / ECG", "Recorded", "Findings"])
+        self.tree.setHeaderLabels(["Patient / ECG", "Recorded", "Flags"])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.itemActivated.connect(self._on_activated)
@@ -125,7 +126,7 @@ class BrowserPanel(QWidget):
         bold = QFont()
         bold.setBold(True)
         for r in rows:  # already newest first; patients appear in order of their newest ECG
-            key = r.patient_id if r.patient_id is not None else ("none", r.id)
+            key = r.patient_id if r.patient_id is not None else "none"
             parent = groups.get(key)
             if parent is None:
                 who = r.patient_name or (f"ID {r.patient_external_id}" if r.patient_external_id else "(no patient)")
@@ -142,10 +143,12 @@ class BrowserPanel(QWidget):
             if r.confirmed:
                 flags.append("✓ confirmed")
             codes = ", ".join(r.statement_codes[:4])
-            item = QTreeWidgetItem([f"{r.source_format} · {r.n_leads} leads · {r.duration_s:.0f} s", when,
-                                    " ".join(flags + [codes]).strip()])
+            name = Path(r.source_path).name if r.source_path else r.source_format
+            dur = f"{r.duration_s:.0f} s" if r.duration_s < 120 else f"{r.duration_s / 60:.0f} min"
+            item = QTreeWidgetItem([name, when, " ".join(flags + [codes]).strip()])
+            item.setToolTip(1, f"{r.source_format}, {r.n_leads} leads, {dur}")
             item.setData(0, Qt.UserRole, r.id)
-            item.setToolTip(0, r.source_path or "")
+            item.setToolTip(0, f"{r.source_path or '(from the database)'}\n{r.source_format}, {r.n_leads} leads, {dur}")
             item.setToolTip(2, ", ".join(r.statement_codes))
             if r.critical:
                 for c in range(3):

@@ -162,6 +162,7 @@ class AmplitudeCaliper(Caliper):
     def __init__(self, view, a: float, b: float, x_mm: float | None = None):
         self._x_mm = x_mm
         super().__init__(view, a, b)
+        self.label.setAnchor((0.0, 1.0))  # to the right of where it stands: never cut at the left edge
 
     def gain_mm_mv(self) -> float:
         """Gain of the strip the caliper sits on (chest leads may be at half gain)."""
@@ -185,7 +186,7 @@ class AmplitudeCaliper(Caliper):
 
     def update_label(self) -> None:
         self.label.setText(self.text())
-        self.label.setPos(self.x_mm(), max(self.a, self.b))
+        self.label.setPos(self.x_mm() + 1.0, max(self.a, self.b))
 
 
 class CaliperSet(QObject):

@@ -17,10 +17,12 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -206,7 +208,8 @@ class ChatPanel(QWidget):
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._on_link)
         lay.addWidget(self.view, 1)
-        self.suggest_row = QHBoxLayout()
+        # 2 x 2 grid of short buttons: long questions must not widen the panel.
+        self.suggest_row = QGridLayout()
         self.suggest_row.setSpacing(4)
         lay.addLayout(self.suggest_row)
         self.suggest_buttons: list[QPushButton] = []
@@ -310,12 +313,14 @@ class ChatPanel(QWidget):
                 if s.severity in ("critical", "abnormal"):
                     questions.insert(0, f"Why does the program say '{s.text}'?")
                     break
-        for q in questions[:4]:
-            b = QPushButton(q if len(q) < 34 else q[:32] + "…")
+        for i, q in enumerate(questions[:4]):
+            b = QPushButton(q if len(q) < 30 else q[:28] + "…")
             b.setToolTip(q)
             b.setProperty("question", q)
+            b.setMinimumWidth(40)
+            b.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             b.clicked.connect(lambda _c=False, text=q: self.ask(text))
-            self.suggest_row.addWidget(b)
+            self.suggest_row.addWidget(b, i // 2, i % 2)
             self.suggest_buttons.append(b)
 
     # -------------------------------------------------------------- asking

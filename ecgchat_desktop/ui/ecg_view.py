@@ -30,6 +30,12 @@ _MINOR_GRID_MIN_PX_PER_MM = 2.5
 _MAX_VISIBLE_MM = 5 * 60 * 25.0
 
 
+def _clock(seconds: float) -> str:
+    m, sec = divmod(seconds, 60.0)
+    h, m = divmod(int(m), 60)
+    return f"{h:d}:{m:02d}:{sec:04.1f}" if h else f"{m:d}:{sec:04.1f}"
+
+
 def _cosmetic_pen(color: str, width: float = 1.0, style=Qt.SolidLine) -> QPen:
     pen = QPen(QColor(color))
     pen.setCosmetic(True)
@@ -51,8 +57,10 @@ class PaperGrid(pg.GraphicsObject):
         self.setZValue(-100)
         self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
         self.ink_lines: list = []           # QLineF in paper mm (pulses, ticks)
-        self.labels: list[tuple[float, float, str]] = []   # (x_mm, y_mm, text): top-left anchor
+        # (x_mm, y_mm, text, x_end_mm): top-left anchor; kept in view while its strip is
+        self.labels: list[tuple[float, float, str, float]] = []
         self.footer: tuple[float, float, str] | None = None
+        self.time_axis: tuple[float, float, float] | None = None  # (trace_x0_mm, speed, start_s): long strips
         self.label_font = QFont()
         self.label_font.setPointSizeF(9.5)
         self.label_font.setBold(True)
@@ -100,12 +108,18 @@ class PaperGrid(pg.GraphicsObject):
         painter.setRenderHint(QPainter.TextAntialiasing, True)
         painter.setPen(QColor(self.colors.label))
         painter.setFont(self.label_font)
-        for x, y, text in self.labels:
-            if x0 - 50 <= x <= x1 and y0 <= y <= y1 + 10:
-                pt = transform.map(QPointF(x, y))
+        left = visible.left() + 1.0
+        for x, y, text, x_end in self.labels:
+            if x_end >= left and x <= x1 and y0 <= y <= y1 + 10:
+                pt = transform.map(QPointF(max(x, left), y))
                 painter.drawText(QPointF(pt.x(), pt.y() + painter.fontMetrics().ascent()), text)
         if self.footer is not None:
             x, y, text = self.footer
+            if self.time_axis is not None:
+                tx0, speed, start = self.time_axis
+                t0 = max(0.0, start + (visible.left() - tx0) / speed)
+                t1 = max(0.0, start + (visible.right() - tx0) / speed)
+                text = f"{text} · shown {_clock(t0)}–{_clock(t1)}"
             painter.setFont(self.footer_font)
             pt = transform.map(QPointF(max(x, visible.left() + 2.0), y))
             painter.drawText(QPointF(pt.x(), pt.y() - painter.fontMetrics().descent()), text)
@@ -179,8 +193,11 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
                 grid.ink_lines += [QLineF(x[i], y[i], x[i + 1], y[i + 1]) for i in range(len(x) - 1)]
             if panel.x0_mm > layout.trace_x0_mm + 0.1:  # lead-change tick between columns
                 grid.ink_lines.append(QLineF(panel.x0_mm, panel.baseline_mm - 3, panel.x0_mm, panel.baseline_mm + 3))
-            grid.labels.append((panel.x0_mm + 1.0, panel.baseline_mm + layout.row_height_mm * 0.45, panel.lead))
+            x_end = panel.sample_to_x_mm(panel.stop_sample, fs, layout.speed_mm_s)
+            grid.labels.append((panel.x0_mm + 1.0, panel.baseline_mm + layout.row_height_mm * 0.45, panel.lead, x_end))
         grid.footer = (layout.trace_x0_mm, -layout.height_mm + 0.5, footer)
+        if layout.page_seconds > 12.0:
+            grid.time_axis = (layout.trace_x0_mm, layout.speed_mm_s, layout.page_start_s)
         self._grid = grid
         self.vb.addItem(grid)
         # All traces in one curve (NaN between panels): one path to paint, one item to add.

@@ -170,12 +170,14 @@ class FindingsPanel(QWidget):
         self.banner = QLabel()
         self.banner.setObjectName("criticalBanner")
         self.banner.setWordWrap(True)
+        self.banner.setMinimumWidth(50)
         self.banner.setStyleSheet("QLabel#criticalBanner { background: #b00020; color: white; font-weight: bold;"
                                   " padding: 6px; border-radius: 3px; }")
         self.banner.hide()
         lay.addWidget(self.banner)
         self.status = QLabel("No ECG open")
         self.status.setWordWrap(True)
+        self.status.setMinimumWidth(50)
         lay.addWidget(self.status)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Program", "Device"])
@@ -211,6 +213,7 @@ class FindingsPanel(QWidget):
         self.btn_remove.clicked.connect(self.remove_selected)
         self.device_label = QLabel()
         self.device_label.setWordWrap(True)
+        self.device_label.setMinimumWidth(50)
         self.device_label.setTextFormat(Qt.RichText)
         lay.addWidget(self.device_label)
 

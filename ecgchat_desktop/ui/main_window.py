@@ -91,7 +91,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_statusbar()
         self._apply_prefs_to_controls()
-        self.resize(1500, 950)
+        self.resize(1600, 1000)
+        # Most of the width for the tracing; the side panels stay readable.
+        self.resizeDocks([self.browser_dock, self.findings_dock], [240, 440], Qt.Horizontal)
+        self.resizeDocks([self.findings_dock, self.chat_dock], [520, 420], Qt.Vertical)
         if open_store_in_background:
             self._open_store()
         self._warm_up()
@@ -586,8 +589,7 @@ class MainWindow(QMainWindow):
         ecg = doc.ecg
         p = ecg.patient
         parts = []
-        name = p.name or "(no name)"
-        parts.append(f"<b>{_esc(name)}</b>")
+        parts.append(f"<b>{_esc(p.name)}</b>" if p.name else "<i>no patient name in the file</i>")
         if p.id:
             parts.append(f"ID {_esc(p.id)}")
         if p.sex or p.age_years is not None:
