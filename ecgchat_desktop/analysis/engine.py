@@ -85,6 +85,9 @@ def measure(ecg) -> Measurements:
     raw = np.asarray(ecg.signals_mv, dtype=np.float64)
     m.sampling_rate_hz = fs0
     notes = m.analysis_notes
+    if raw.shape[1] < 1.0 * fs0:
+        notes.append(f"recording too short ({raw.shape[1] / fs0:.2f} s; at least 1 s needed): nothing measured")
+        return m
     filled = _fill_nan(raw)
 
     # 1. Pacing spikes on the raw signal (filters would smear them).
