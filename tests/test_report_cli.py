@@ -175,3 +175,15 @@ def test_unusable_database_gives_exit_2_and_writes_nothing(tmp_path, ecgchat_hom
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and err[0].startswith("ecgchat: error: database")
     assert not out.exists()
+
+
+def test_broken_model_file_falls_back_to_the_structured_page(tmp_path, ecgchat_home, capsys):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)  # a truncated model file
+    out = tmp_path / "r.pdf"
+    rc = main(["report", str(SAMPLES[0]), "-o", str(out), "--no-store", "--model", str(broken)])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert "warning" in err and "structured findings" in err
+    page2 = " ".join(pypdf.PdfReader(str(out)).pages[1].extract_text().split())
+    assert "structured summary, no language model" in page2

@@ -111,7 +111,11 @@ class ReportProducer:
             confirmation, confirmation_id, findings = self._confirmed(record_id, findings)
         narrative = None
         if self.drafter is not None:
-            narrative = self.drafter(ecg, findings, options)
+            try:
+                narrative = self.drafter(ecg, findings, options)
+            except Exception as exc:  # the model failing must not cost the report: print the findings
+                self.warn(f"{source.name}: the language-model narrative failed ({type(exc).__name__}: {exc}); "
+                          "page 2 gives the structured findings")
         transcript = None
         if self.store is not None and self.stored_transcript:
             transcript = latest_transcript(self.store, record_id)
