@@ -269,3 +269,13 @@ def test_interpretation_container_statements(tmp_path):
     ecg = read_ecg(path)
     assert ecg.device_statements == ("Sinus rhythm", "Left axis deviation", "Abnormal ECG")
     assert ecg.device_measurements.hr_bpm == 72
+
+
+def test_time_zone_offset_is_kept_as_a_comment(tmp_path):
+    path = minimal(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace('<center value="20240131120000"/>',
+                                                             '<center value="20240131120000+0100"/>'), encoding="utf-8")
+    ecg = read_ecg(path)
+    assert ecg.acquired_at == datetime(2024, 1, 31, 12, 0, 0)
+    assert ecg.acquired_at.tzinfo is None
+    assert "acquisition time zone: UTC+0100" in ecg.comments

@@ -423,6 +423,11 @@ def read(path: Path) -> Ecg:
                 break
 
     comments = [data.note] if data.note else []
+    if acquired_at is not None and acquired_at.tzinfo is not None:
+        # Every reader gives the local wall-clock time of the recording (naive datetimes
+        # compare with each other); the offset the file states is kept as a comment.
+        comments.append(f"acquisition time zone: UTC{acquired_at.strftime('%z')}")
+        acquired_at = acquired_at.replace(tzinfo=None)
     for finding in root.iter(_q("subjectFindingComment")):
         text = text_of(_child(finding, "text"))
         if text:
