@@ -279,3 +279,11 @@ def test_time_zone_offset_is_kept_as_a_comment(tmp_path):
     assert ecg.acquired_at == datetime(2024, 1, 31, 12, 0, 0)
     assert ecg.acquired_at.tzinfo is None
     assert "acquisition time zone: UTC+0100" in ecg.comments
+
+
+def test_utf16_file_is_detected_and_read(tmp_path):
+    text = minimal(tmp_path).read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "utf16.xml"
+    path.write_bytes(text.encode("utf-16"))  # with byte-order mark
+    assert detect_format(path) == "hl7-aecg"
+    np.testing.assert_allclose(read_ecg(path).lead("I")[:3], [0.0, 0.5, 1.0], atol=1e-6)
