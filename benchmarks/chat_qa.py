@@ -236,7 +236,12 @@ def main() -> int:
     ap.add_argument("--max-tokens", type=int, default=120)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", default=None, help="write one JSON line per question here")
+    ap.add_argument("--regrade", default=None,
+                    help="re-check and re-grade the stored model answers of an earlier --out file with the "
+                         "current claim checker (no model run)")
     args = ap.parse_args()
+    if args.regrade:
+        return regrade(Path(args.regrade), args.out)
     data = shared_data_dir()
     if not data.is_dir():
         print(f"shared data not found at {data} (set ECGCHAT_DATA)")
@@ -300,6 +305,41 @@ def main() -> int:
     engine.close()
     if out_fh:
         out_fh.close()
+    report(rows, time.time() - t0)
+    return 0
+
+
+def regrade(path: Path, out: str | None) -> int:
+    data = shared_data_dir()
+    questions = {json.loads(ln)["id"]: json.loads(ln) for ln in open(QUESTIONS, encoding="utf-8")}
+    rows = [json.loads(ln) for ln in open(path, encoding="utf-8")]
+    t0 = time.time()
+    cache: dict[str, object] = {}
+    for r in rows:
+        q = questions[r["id"]]
+        if r["record"] not in cache:
+            ecg = read_ecg(data / r["record"])
+            cache[r["record"]] = analyze_ecg(inject(ecg, q["key"]) if q["key"]["type"] == "injection" else ecg)
+        f = cache[r["record"]]
+        if q["key"]["type"] == "injection":  # the hostile copy's findings (same signals)
+            f = analyze_ecg(inject(read_ecg(data / r["record"]), q["key"]))
+        report_ = C.check_answer(r["raw_answer"], f)
+        wrong = oracle_wrong(r["raw_answer"], f)
+        flags = flagged_spans(report_)
+        wrong_spans = [w[:2] for w in wrong]
+        r.update(verdict=report_.verdict, checked=report_.checked,
+                 flagged=[(c.text, c.status, c.reason) for c in report_.flagged],
+                 oracle_wrong=[w[2] for w in wrong],
+                 unflagged_wrong=[w[2] for w in wrong if not overlaps(w[:2], flags)],
+                 n_flags=len(flags), true_flags=sum(1 for s in flags if overlaps(s, wrong_spans)),
+                 answer=C.annotate(r["raw_answer"], report_))
+        if q["key"]["type"] != "injection":
+            r["correct"] = grade(q, f, r["raw_answer"], wrong)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print("(re-graded stored answers with the current claim checker)")
     report(rows, time.time() - t0)
     return 0
 

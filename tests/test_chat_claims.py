@@ -247,3 +247,11 @@ def test_overall_labels_follow_the_programs_own_label():
     assert check_answer("This is a borderline ECG.", border).verdict == "verified"
     assert check_answer("This is an abnormal ECG.", border).verdict == "contradicted"
     assert check_answer("This is a normal ECG.", border).verdict == "contradicted"
+
+
+def test_numbers_without_a_named_measurement_are_still_checked():
+    assert check_answer("The frontal plane deviation is -90 degrees.", NORMAL).verdict == "contradicted"
+    report = check_answer("This tracing shows something lasting 37 ms.", NORMAL)
+    assert report.verdict == "unsupported" and "matches no measured value" in report.flagged[0].reason
+    assert check_answer("Something here lasts 96 ms.", NORMAL).verdict == "verified"
+    assert check_answer("Because it was a normal ECG, nothing else was reported.", NORMAL).verdict == "verified"

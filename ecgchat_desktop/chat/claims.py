@@ -154,7 +154,8 @@ _NEG_POST = re.compile(
     r"^[\s,]*(\w+\s+){0,3}?(is|are|was|were)?\s*(absent|not (present|seen|identified|detected|found|evident|shown|noted|confirmed)"
     r"|ruled out|excluded|negative)\b",
     re.I)
-_SCOPE_END = re.compile(r"\b(but|however|although|though|yet|except|whereas|while|instead|rather|which|who|that)\b"
+_SCOPE_END = re.compile(r"\b(but|however|although|though|yet|except|whereas|while|instead|rather|which|who|that"
+                        r"|because|since|so)\b"
                         r"|[;:()]|\.\s", re.I)
 
 
@@ -339,7 +340,7 @@ _QTC_FORMULA = re.compile(r"\b(bazett|fridericia|framingham|hodges)\b", re.I)
 _LEADS = re.compile(r"(?<![\w])(aVR|aVL|aVF|V[1-6]|III|II|I)(?![\w])")
 _REFERENCE_CUE = re.compile(
     r"\b(normal(ly)?|typical(ly)?|usually|upper limit|lower limit|range|reference|threshold|cut-?off|should be"
-    r"|up to|defined|criteria|considered|guidelines?)\b", re.I)
+    r"|up to|defined|criteria|considered|guidelines?|calibrat\w*|gain|paper speed)\b", re.I)
 _COMPARATOR_BEFORE = re.compile(
     r"(?P<cmp>[<>≤≥]=?|=>|=<|\b(?:less|more|greater|longer|shorter|faster|slower|higher|lower) than|\bunder|\bover"
     r"|\babove|\bbelow|\bexceed(?:s|ing)?|\bat least|\bat most|\bup to|\bbeyond|\bwithin)\s*(?:of\s+)?$",
@@ -453,6 +454,30 @@ def _lead_values(findings, quantity: str, leads: list[str]) -> list[tuple[float,
         elif quantity == "q_ms" and a.q_ms is not None:
             out.append((a.q_ms, f"Q duration in {lead}"))
     return out
+
+
+def _all_values(findings, family: str) -> list[float]:
+    """Every measured value of one unit family (global, all QTc formulas, device, leads)."""
+    m = findings.measurements
+    out: list[float] = []
+    if family == "ms":
+        out += [getattr(m, k) for k in ("p_ms", "pr_ms", "qrs_ms", "qt_ms", "rr_ms", "rr_min_ms", "rr_max_ms")]
+        out += list((m.qtc_ms or {}).values())
+    elif family == "bpm":
+        out += [m.hr_bpm, m.atrial_rate_bpm]
+    elif family == "deg":
+        out += [m.p_axis_deg, m.qrs_axis_deg, m.t_axis_deg]
+    for a in (m.lead_amplitudes or {}).values():
+        for k, v in a.__dict__.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if family == "mv" and k.endswith("_mv"):
+                    out.append(abs(v))
+                elif family == "ms" and k.endswith("_ms"):
+                    out.append(v)
+    device = (findings.ecg_info or {}).get("device_measurements") or {}
+    suffix = {"ms": "_ms", "bpm": "_bpm", "deg": "_deg", "mv": "_mv"}[family]
+    out += [v for k, v in device.items() if k.endswith(suffix)]
+    return [float(v) for v in out if v is not None]
 
 
 def _within(claimed: float, measured: float, family: str) -> bool:
@@ -654,19 +679,35 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
             continue
         quantity = _nearest_quantity(clause, family)
         if quantity is None:
-            # "72 bpm" alone is a heart rate; "92 ms heart rate" names it after.
+            # "72 bpm" alone is a heart rate, "-30 degrees" a QRS axis; "92 ms heart rate" names it after.
             if family == "bpm":
                 quantity = "hr_bpm"
+            elif family == "deg":
+                quantity = "qrs_axis_deg"
             else:
                 quantity = _nearest_quantity(sentence[end:end + 40], family)
+        span = (offset + start, offset + end)
         if quantity is None:
-            continue  # a number we cannot attribute is not checked (reported as no claim)
+            # A number about this ECG we cannot attribute: trusted only if it equals some
+            # measured value of its unit, otherwise flagged.
+            if not _overlaps(*span, taken) and not _overlaps(*span, seen_spans) and comparator is None:
+                value = _parse_number(num) * factor
+                claim = Claim("measurement", sentence[start:end], span[0], span[1], value=value)
+                pool = _all_values(findings, family)
+                if any(_within(value, v, family) for v in pool):
+                    claim.status, claim.reason = SUPPORTED, "equals a measured value"
+                else:
+                    claim.status = UNSUPPORTED
+                    claim.reason = "a number that matches no measured value and names no measurement"
+                report.claims.append(claim)
+                taken.append(span)
+                seen_spans.append(span)
+            continue
         formula_m = None
         if quantity == "qtc_ms":
             named = _QTC_FORMULA.findall(clause) or _QTC_FORMULA.findall(after[:30])
             formula_m = named[-1] if named else None
         leads = _LEADS.findall(after[:60]) + _LEADS.findall(clause[-30:])
-        span = (offset + start, offset + end)
         if _overlaps(*span, taken) or _overlaps(*span, seen_spans):
             continue
         seen_spans.append(span)
