@@ -181,7 +181,17 @@ def test_patient_lists_and_serial_comparison(store):
         store.ecgs_for_patient(999)
 
 
-def test_search_by_name_id_date_and_statement(store):
+@pytest.fixture(params=["rare-code plan", "common-code plan"])
+def code_plan(request, monkeypatch):
+    """Both query plans of a statement search must give the same answers."""
+    from ecgchat_desktop.store import api
+
+    if request.param == "common-code plan":
+        monkeypatch.setattr(api, "_COMMON_CODE_ROWS", 0)
+    return request.param
+
+
+def test_search_by_name_id_date_and_statement(store, code_plan):
     a2020, a2022, a2021, b2021, anon = _patient_series(store)
     assert [e.id for e in store.search()] == [a2022, b2021, a2021, a2020, anon]  # newest first, undated last
     assert [e.id for e in store.search(text="SCHMIDT")] == [a2022, a2021, a2020]

@@ -115,6 +115,7 @@ def store(pg_url):
 
 # The backend-neutral API tests, run again here against PostgreSQL (this module's `store`).
 from tests.test_store_api import (  # noqa: E402
+    code_plan,  # noqa: F401 - the fixture the search test takes
     test_chat_sessions_and_messages as test_pg_chat_sessions_and_messages,
     test_confirmation_records_who_when_and_what_changed as test_pg_confirmation,
     test_duplicates_are_recognised_by_content as test_pg_duplicates,
