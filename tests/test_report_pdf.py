@@ -286,3 +286,16 @@ def test_similar_cases_from_the_encoder_are_listed_when_present(ecg, findings, o
     assert "Similar prior cases" in page2
     assert "sinus rhythm, left ventricular hypertrophy (similarity 0.91)" in page2
     assert "Similar prior cases" not in " ".join(pages_text(render_report(ecg, findings, options))[1:])
+
+
+def test_lead_quality_is_marked_on_the_tracing(ecg):
+    import numpy as np
+
+    signals = np.array(ecg.signals_mv)
+    signals[ecg.lead_names.index("aVR"), :] = np.nan  # electrode off: no samples at all
+    broken = ecg.with_changes(signals_mv=signals)
+    findings = analyze_ecg(broken)
+    assert findings.measurements.lead_quality.get("aVR") not in (None, "good")
+    page1 = pages_text(render_report(broken, findings, ReportOptions()))[0]
+    label = findings.measurements.lead_quality["aVR"].replace("_", " ")
+    assert f"aVR {label}" in page1

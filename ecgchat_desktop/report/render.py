@@ -174,7 +174,8 @@ def _draw_tracing_page(page: Page, ecg, findings, options, fields, confirmation,
     _header(page, x0, right, ecg, findings, options, fields, regular, bold, styles)
 
     draw_grid(page, x0, y0, layout.width_mm, layout.height_mm)
-    _draw_tracing(page, x0, y0, layout, ecg, options, regular, bold)
+    quality = dict(findings.measurements.lead_quality or {}) if findings is not None else {}
+    _draw_tracing(page, x0, y0, layout, ecg, options, regular, bold, quality)
 
     # Footer: the physical settings a reader needs to interpret the print.
     fy = h - FOOTER_Y_FROM_BOTTOM_MM - 3.6
@@ -337,7 +338,7 @@ def _header(page: Page, x0, right, ecg, findings, options, fields, regular, bold
                   CRITICAL_RGB, align="right")
 
 
-def _draw_tracing(page: Page, x0, y0, layout, ecg, options, regular, bold) -> None:
+def _draw_tracing(page: Page, x0, y0, layout, ecg, options, regular, bold, quality: dict | None = None) -> None:
     settings = layout.settings
     c = page.c
     fs = ecg.sampling_rate_hz
@@ -368,7 +369,12 @@ def _draw_tracing(page: Page, x0, y0, layout, ecg, options, regular, bold) -> No
         label = panel.lead + (" (rhythm)" if panel.rhythm else "")
         lx = x0 + panel.x_mm + 1.2
         ly = y0 + panel.baseline_y_mm - min(layout.row_height_mm * 0.5 - 3.2, 8.5)
-        note = f"½ gain ({panel.gain_mm_mv:g} mm/mV)" if panel.gain_mm_mv != settings.gain_mm_mv else ""
+        notes = []
+        if panel.gain_mm_mv != settings.gain_mm_mv:
+            notes.append(f"½ gain ({panel.gain_mm_mv:g} mm/mV)")
+        if quality and quality.get(panel.lead, "good") != "good":  # the program's signal-quality verdict
+            notes.append(str(quality[panel.lead]).replace("_", " "))
+        note = "  ".join(notes)
         lw = stringWidth(label, bold, 8.5) / PT_PER_MM
         nw = stringWidth(note, bold, 6.2) / PT_PER_MM + 1.0 if note else 0.0
         c.saveState()
