@@ -224,3 +224,35 @@ def test_locked_database_is_waited_out_not_reported(tmp_path, monkeypatch):
     assert retries, "the lock was never hit; the test proves nothing"
     assert [e.id for e in store.audit_events()] == [event_id]
     store.close()
+
+
+def test_fresh_database_opened_by_several_programs_at_once(tmp_path):
+    """Creating the schema happens once, under the lock; every opener gets a working store."""
+    db = tmp_path / "fresh.sqlite3"
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def opener():
+        barrier.wait()
+        try:
+            store = open_store(db)
+            results.append(store.migration)
+            store.audit("u", "ecg.open")
+            store.close()
+        except Exception as exc:  # collected and reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sum(1 for r in results if r["from"] is None and r["to"] == "0002") >= 1
+    assert all(r["to"] == "0002" and r["backup"] is None for r in results)
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM audit_events").fetchone()[0] == 4
+        assert con.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+    finally:
+        con.close()

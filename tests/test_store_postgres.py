@@ -188,3 +188,24 @@ def test_pg_two_workstations_writing_at_once(pg_url, tmp_path):
         assert counts["messages"] == 2 * n
     finally:
         store.close()
+
+
+def test_pg_import_command(pg_url, tmp_path, capsys):
+    import json
+    import shutil as sh
+
+    from ecgchat_desktop.cli import main
+    from tests.store_support import SAMPLE_HEADERS
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for h in SAMPLE_HEADERS:
+        sh.copy2(h, folder / h.name)
+        sh.copy2(h.with_suffix(".dat"), folder / h.with_suffix(".dat").name)
+    assert main(["import", str(folder), "--db", pg_url, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (first["imported"], first["duplicates"], first["failed"]) == (3, 0, 0)
+    assert "@127.0.0.1" in first["database"]
+    assert main(["import", str(folder), "--db", pg_url, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (again["imported"], again["duplicates"]) == (0, 3)
