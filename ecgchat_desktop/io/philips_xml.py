@@ -245,19 +245,25 @@ def _signals(path: Path, root: ET.Element) -> tuple[np.ndarray, float, list[str]
     return signals, rate, [labels[i] for i in order], comments
 
 
-def _calibration_note(signals_mv: np.ndarray, rate_hz: float) -> str | None:
-    """PageWriters end the record with a 1 mV calibration pulse on every lead: say where it is."""
+def _mask_calibration_tail(signals_mv: np.ndarray, rate_hz: float) -> str | None:
+    """PageWriters end the record with a flat line and a 1 mV calibration pulse on every lead.
+
+    That tail is not ECG: left in, analysis counts the pulse as a beat and calls the lead
+    saturated. It is set to NaN (missing), so the record keeps its length (often 11 s),
+    and a note says where it was.
+    """
     if signals_mv.shape[0] < 2:
         return None
-    same = np.all(signals_mv == signals_mv[0], axis=0) & (np.abs(signals_mv[0] - 1.0) < 0.011)
-    columns = np.nonzero(same)[0]
-    if columns.size < int(0.02 * rate_hz):
-        return None
-    start, end = int(columns[0]), int(columns[-1])
-    if end - start + 1 != columns.size:  # not one contiguous pulse
-        return None
-    return (f"{start / rate_hz:.2f}-{(end + 1) / rate_hz:.2f} s: the device's 1 mV calibration pulse on every "
-            "lead (not ECG)")
+    same = np.all(signals_mv == signals_mv[0], axis=0)  # every lead identical: no real ECG does that
+    not_same = np.nonzero(~same)[0]
+    tail_start = int(not_same[-1]) + 1 if not_same.size else 0
+    tail = signals_mv[0, tail_start:]
+    pulse = int(np.count_nonzero(np.abs(tail - 1.0) < 0.011))
+    if tail_start == 0 or pulse < int(0.02 * rate_hz):
+        return None  # no tail with a calibration pulse: leave the record alone
+    signals_mv[:, tail_start:] = np.nan
+    return (f"{tail_start / rate_hz:.2f}-{signals_mv.shape[1] / rate_hz:.2f} s: flat line and the device's 1 mV "
+            "calibration pulse on every lead (not ECG), set to missing")
 
 
 def _median_beats(path: Path, root: ET.Element, rate_hz: float) -> MedianBeats | None:
@@ -393,7 +399,7 @@ def read(path: Path) -> Ecg:
                   f"(supported: {', '.join(SUPPORTED_VERSIONS)})")
     signals, rate, labels, comments = _signals(path, root)
     acquired_at = _date_time(_find(root, "dataacquisition"))
-    calibration = _calibration_note(signals, rate)
+    calibration = _mask_calibration_tail(signals, rate)
     if calibration:
         comments.append(calibration)
     return Ecg(
