@@ -124,7 +124,13 @@ def run(args) -> int:
             return _run_batch(producer, source, output, iter_ecg_files, ProgressBar, EcgReadError, EcgWriteError)
         if output.exists() and output.is_dir():
             output = output / (source.stem + ".pdf")
-        result = producer.produce(source, output)
+        try:
+            result = producer.produce(source, output)
+        except (EcgReadError, EcgWriteError):
+            raise
+        except Exception as exc:  # one line naming the file, as for unreadable files (nothing was written)
+            print(f"ecgchat: error: {source}: report failed ({type(exc).__name__}: {exc})", file=sys.stderr)
+            return 2
         print(f"{result.output}  {result.n_pages} pages  sha256 {result.sha256}"
               + (f"  stored as report {result.report_id}" if result.report_id is not None else ""))
         return 0
