@@ -138,7 +138,7 @@ def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -
         when = fmt_datetime(ecg.acquired_at) if ecg.acquired_at else ""
         canvas.setTitle(" — ".join(x for x in ("ECG report", who, when) if x))
         canvas.setAuthor(options.created_by or options.reading_physician or PRODUCT)
-    canvas.setSubject(f"Resting {ecg.n_leads}-lead ECG report ({severity}); program draft unless confirmed")
+    canvas.setSubject(f"{ecg.n_leads}-lead ECG report ({severity}); program draft unless confirmed")
     canvas.setCreator(f"{PRODUCT} {__version__}")
     canvas.setKeywords("ECG, electrocardiogram, report")
 
