@@ -114,7 +114,7 @@ def render_report(ecg, findings, options: ReportOptions | None = None, *, narrat
     canvas.page_height_mm = height_mm
     canvas.footer_y_mm = height_mm - FOOTER_Y_FROM_BOTTOM_MM
     canvas.footer_x_mm = width_mm - _side_margin(options)
-    _set_metadata(canvas, ecg, findings, options, fields)
+    _set_metadata(canvas, ecg, findings, options, fields, confirmation)
 
     page = Page(canvas, width_mm, height_mm)
     page.deidentify = options.deidentify
@@ -128,7 +128,7 @@ def render_report(ecg, findings, options: ReportOptions | None = None, *, narrat
 
 
 # --------------------------------------------------------------------------- metadata
-def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -> None:
+def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict, confirmation=None) -> None:
     severity = overall_severity(findings) if findings is not None else "not analysed"
     if options.deidentify:
         canvas.setTitle("ECG report (de-identified)")
@@ -138,7 +138,9 @@ def _set_metadata(canvas, ecg, findings, options: ReportOptions, fields: dict) -
         when = fmt_datetime(ecg.acquired_at) if ecg.acquired_at else ""
         canvas.setTitle(" — ".join(x for x in ("ECG report", who, when) if x))
         canvas.setAuthor(options.created_by or options.reading_physician or PRODUCT)
-    canvas.setSubject(f"{ecg.n_leads}-lead ECG report ({severity}); program draft unless confirmed")
+    status = ("statements confirmed by a physician" if confirmation is not None and confirmation.statements_confirmed
+              else "unconfirmed program draft")
+    canvas.setSubject(f"{ecg.n_leads}-lead ECG report ({severity}); {status}")
     canvas.setCreator(f"{PRODUCT} {__version__}")
     canvas.setKeywords("ECG, electrocardiogram, report")
 
