@@ -103,6 +103,8 @@ def test_ask_about_segment_carries_the_analysis_of_its_beats(qtbot, window):
         window.ask_about_segment()
     text = blocker.args[0]
     assert "0.00–10.00 s" in text and "10000 ms" in text
+    # No model loaded in this test: the question waits in the chat's input box.
+    assert "0.00–10.00 s" in window.chat_panel.input.text()
     if doc.findings is not None and doc.findings.measurements.beats:
         n = len([b for b in doc.findings.measurements.beats if 0 <= b.r_peak <= 5000])
         assert f"{n} beat(s)" in text

@@ -73,3 +73,19 @@ def test_statements_evidence_edit_confirm_stored(qtbot, window):
         win.open_paths([str(SAMPLES_DIR / "ptbxl-00017" / "00017_hr.hea")])
     assert [s.code for s in b2.args[0].statements] == codes
     assert [panel.list.item(i).data(Qt.UserRole).code for i in range(panel.list.count())] == codes
+
+
+def test_statement_dialog_builds_a_physician_statement(qtbot):
+    from ecgchat_desktop.ui.findings_panel import StatementDialog
+
+    dlg = StatementDialog()
+    qtbot.addWidget(dlg)
+    i = dlg.code.findData("3AVB")
+    assert i > 0
+    dlg.code.setCurrentIndex(i)
+    dlg.note.setPlainText("P waves march through the QRS complexes")
+    s = dlg.statement()
+    assert s.code == "3AVB" and s.source == "physician" and s.critical
+    assert s.severity == "critical" and "physician: P waves march through the QRS complexes" in s.evidence
+    dlg.text.setText("")
+    assert dlg.statement() is None  # nothing to add without text

@@ -171,7 +171,53 @@ def test_open_dicom_shows_device_measurements_beside_ours(qtbot, window, data_di
     # The device's own values from the file (PR 148, QRS 120, QT 420, QTc 443 ms).
     assert rows["PR"][1] == "148 ms" and rows["QRS"][1] == "120 ms"
     assert rows["QT"][1] == "420 ms" and rows["QTc Bazett"][1] == "443 ms"
+    # Statements the device wrote into the file are listed beside ours.
+    for text in doc.ecg.device_statements:
+        assert text in window.findings_panel.device_label.text()
     # Median beats tab (drawn when shown): ours when analysed, else the device's from the file.
     window.act_median.trigger()
     assert window.median_view.layout_ is not None
     assert "median" in window.median_label.text().lower()
+
+
+def test_drag_and_drop_opens_the_file(qtbot, window):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    # A WFDB record dropped as header + data: opened once, through its header.
+    mime.setUrls([QUrl.fromLocalFile(str(SAMPLE_PTBXL)), QUrl.fromLocalFile(str(SAMPLE_PTBXL.with_suffix(".dat")))])
+    enter = QDragEnterEvent(window.rect().center(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(window.rect().center()), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.analysisShown, timeout=90_000) as b:
+        window.dropEvent(drop)
+    assert b.args[0].path.endswith("00008_hr.hea")
+    assert window.prefs.recent_files() == [str(SAMPLE_PTBXL.resolve())]  # opened once
+
+
+def test_keyboard_shortcuts_and_dark_theme(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    open_and_wait(qtbot, window, SAMPLE_PTBXL)
+    window.activateWindow()
+    window.view.setFocus()
+    shortcuts = {a.text(): a.shortcut().toString() for a in window.actions() if a.shortcut().toString()}
+    for name in ("&Open…", "Time caliper", "Amplitude caliper", "Show fiducial points", "Confirm statements",
+                 "Save report as PDF…", "Print report…", "Dark theme", "Median beats"):
+        assert shortcuts.get(name), f"no shortcut for {name}"
+    # Real key presses reach the actions.
+    qtbot.keyClick(window.view, Qt.Key_T)
+    assert len(window.calipers.items) == 1 and window.calipers.items[0].kind == "time"
+    qtbot.keyClick(window.view, Qt.Key_3, Qt.AltModifier)
+    assert window.current_layout_name() == "6x2"
+    qtbot.keyClick(window.view, Qt.Key_F)
+    assert window.act_fiducials.isChecked()
+    if window.doc.findings is not None:
+        assert window.view.fiducial_count() > 0
+    # Dark theme: dark paper, light trace, and the choice is remembered.
+    qtbot.keyClick(window.view, Qt.Key_D, Qt.ControlModifier)
+    assert window.theme == "dark" and window.view.colors.background == "#15171b"
+    assert window.prefs.get("view/theme") == "dark"
+    window.set_theme("light")

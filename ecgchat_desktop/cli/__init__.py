@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 _COMMAND_MODULES = ("info", "convert", "analyze", "import_cmd", "ask", "report", "gui")
+_COMMAND_NAMES = ("info", "convert", "analyze", "import", "ask", "report", "gui")
 
 
 def build_parser(only: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from ecgchat_desktop.io.errors import EcgReadError, EcgWriteError
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] not in _COMMAND_NAMES and not argv[0].startswith("-") and os.path.exists(argv[0]):
+        argv = ["gui", *argv]  # `ecgchat FILE...` opens the files in the window
     # `ecgchat` and `ecgchat gui ...` register only the gui command: the window must appear
     # fast, and other commands' modules may import heavy packages when they register.
     parser = build_parser(("gui",) if not argv or argv[0] == "gui" else None)
@@ -57,8 +61,6 @@ def main(argv: list[str] | None = None) -> int:
         print("ecgchat: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

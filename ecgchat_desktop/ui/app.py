@@ -26,7 +26,7 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
-def run_gui(paths: list[str] | None = None, theme: str | None = None) -> int:
+def run_gui(paths: list[str] | None = None, theme: str | None = None, quit_after_ms: int | None = None) -> int:
     app = create_app()
     from ecgchat_desktop.ui.main_window import MainWindow
     from ecgchat_desktop.ui.preferences import Preferences
@@ -36,8 +36,27 @@ def run_gui(paths: list[str] | None = None, theme: str | None = None) -> int:
     if theme:
         prefs.set("view/theme", theme)
     apply_theme(app, str(prefs.get("view/theme")))
-    win = MainWindow(prefs)
+    win = MainWindow(prefs, load_model=quit_after_ms is None)
     win.show()
     if paths:
         win.open_paths([os.path.abspath(p) for p in paths])
+    if quit_after_ms is not None:
+        from PySide6.QtCore import QTimer
+
+        def report_and_quit():
+            # One line for smoke tests: what is on screen (never patient data).
+            doc = win.doc
+            shown = f"{doc.ecg.source_format} {doc.ecg.n_leads} leads" if doc is not None else "no ECG"
+            print(f"ecgchat gui: shown {shown}; errors: {1 if win.last_error else 0}", flush=True)
+            win.close()
+            app.quit()
+
+        def arm():
+            QTimer.singleShot(quit_after_ms, report_and_quit)
+
+        if paths:
+            win.analysisShown.connect(lambda _d: arm())
+            win.openFailed.connect(lambda _m: arm())
+        else:
+            arm()
     return app.exec()
