@@ -28,6 +28,7 @@ from ecgchat_desktop.analysis import preprocess
 K_ON = 0.02
 K_OFF = 0.03
 FLOOR_FACTOR = 1.5
+CORE_FRACTION = 0.25  # the steep core of the QRS (searched outwards from): v >= this x max
 FLOOR_FACTOR_OFF = 2.5
 POST_FLOOR_PCT = 25
 V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
@@ -97,7 +98,7 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     vmax = float(core.max()) if core.size else 0.0
     if vmax <= 0:
         return None, None
-    big = np.flatnonzero(v[lo:hi] >= 0.25 * vmax) + lo
+    big = np.flatnonzero(v[lo:hi] >= CORE_FRACTION * vmax) + lo
     core_start, core_end = int(big[0]), int(big[-1])
     # Floors: typical velocity in the PR segment / early ST segment right beside the QRS.
     pre = v[max(0, core_start - int(0.06 * fs)): max(1, core_start - int(0.02 * fs))]

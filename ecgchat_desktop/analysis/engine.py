@@ -26,6 +26,7 @@ from ecgchat_desktop.analysis import (
 from ecgchat_desktop.analysis.measurements import BeatFiducials, Measurements, MedianBeat
 
 P_MATCH_CORR = 0.6
+PR_SD_MAX_MS = 7.0
 
 
 def _fill_nan(x: np.ndarray) -> np.ndarray:
@@ -252,6 +253,18 @@ def measure(ecg) -> Measurements:
     p_global = bounds.p_present and (m.p_wave_fraction or 0.0) >= 0.5
     if not p_global and bounds.p_present:
         notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
+    if p_global:
+        # Sinus P waves keep a fixed PR (SD <= 6 ms in every LUDB record with P waves);
+        # fibrillation/flutter waves that happen to resemble a P wave do not.
+        sel = dom[p_ok[dom]]
+        pr_sd_ms = float(np.std(p_lag[sel]) * 1000.0 / FS) if sel.size > 2 else 0.0
+        if pr_sd_ms > PR_SD_MAX_MS:
+            p_global = False
+            m.p_wave_fraction = 0.0
+            notes.append(f"P-like waves without a fixed PR (SD {pr_sd_ms:.0f} ms): no P wave reported "
+                         "(fibrillation/flutter waves or AV dissociation)")
+            for b in beats:
+                b.p_onset = b.p_peak = b.p_offset = None
     if p_global and bounds.t_offset is not None and peaks.size >= 2:
         # Conducted P (one per beat with P) plus P waves found between the beats.
         pa = int(bounds.p_onset) - int(0.01 * FS)
