@@ -150,8 +150,17 @@ def findings_text(findings) -> str:
     return "\n".join(lines)
 
 
-def system_message(findings) -> dict:
-    return {"role": "system", "content": SYSTEM_INSTRUCTIONS + "\n\n" + findings_text(findings)}
+def _passage_block(passages: list[tuple[int, str, str]]) -> str:
+    return "REFERENCE passages:\n" + "\n".join(f"[{n}] {title}: {text}" for n, title, text in passages)
+
+
+def system_message(findings, passages: list[tuple[int, str, str]] | None = None) -> dict:
+    """Instructions, findings and the reference passages of the statements present: all
+    fixed for one ECG, so this prefix is evaluated once (prefill) and cached."""
+    content = SYSTEM_INSTRUCTIONS + "\n\n" + findings_text(findings)
+    if passages:
+        content += "\n\n" + _passage_block(passages)
+    return {"role": "system", "content": content}
 
 
 def user_message(question: str, passages: list[tuple[int, str, str]] | None = None,
@@ -161,7 +170,7 @@ def user_message(question: str, passages: list[tuple[int, str, str]] | None = No
     is nearest)."""
     parts = []
     if passages:
-        parts.append("REFERENCE passages:\n" + "\n".join(f"[{n}] {title}: {text}" for n, title, text in passages))
+        parts.append(_passage_block(passages))
     if facts:
         parts.append("Relevant measured values: " + "; ".join(facts) + ".")
     parts.append(f"Question: {question.strip()}")
@@ -180,10 +189,13 @@ _SUMMARY_RESERVE = 72  # tokens kept free for the one-line summary of dropped tu
 def build_messages(findings, question: str, history: list[Turn], count_tokens: Callable[[str], int],
                    n_ctx: int, reserve_for_answer: int = 320,
                    passages: list[tuple[int, str, str]] | None = None,
-                   facts: list[str] | None = None) -> tuple[list[dict], dict]:
-    """Messages for one question: system (instructions + findings), as much recent history
-    as fits, the question. Returns (messages, info) where info says what was dropped."""
-    system = system_message(findings)
+                   facts: list[str] | None = None,
+                   system_passages: list[tuple[int, str, str]] | None = None) -> tuple[list[dict], dict]:
+    """Messages for one question: system (instructions + findings + passages of the present
+    statements), as much recent history as fits, the question with its own passages.
+    Returns (messages, info) where info says what was dropped."""
+    system_passages = list(system_passages or [])
+    system = system_message(findings, system_passages)
     passages = list(passages or [])
     overhead_per_message = 8  # role markers of the chat template
 
@@ -196,6 +208,9 @@ def build_messages(findings, question: str, history: list[Turn], count_tokens: C
     while passages and size([system, user]) > budget:
         passages.pop()
         user = user_message(question, passages, facts)
+    while system_passages and size([system, user]) > budget:
+        system_passages.pop()
+        system = system_message(findings, system_passages)
     if size([system, user]) > budget:
         room = max(64, budget - size([system]) - 32)
         user = {"role": "user", "content": user["content"][-room * 3:]}
@@ -224,4 +239,4 @@ def build_messages(findings, question: str, history: list[Turn], count_tokens: C
         messages.append({"role": "assistant", "content": turn.answer})
     messages.append(user)
     return messages, {"history_kept": len(kept), "history_dropped": len(dropped),
-                      "passages_used": len(passages)}
+                      "passages_used": len(passages), "system_passages_used": len(system_passages)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ecgchat_desktop.chat import claims as claims_mod
 from ecgchat_desktop.chat.engine import ChatEngine
-from ecgchat_desktop.chat.grounding import Turn, build_messages, system_message
+from ecgchat_desktop.chat.grounding import Turn, build_messages
 from ecgchat_desktop.chat.knowledge import KnowledgeBase, Passage, load_knowledge
 
 MODEL_TEXT_NOTICE = "Language-model text: a draft, not a confirmed diagnosis."
@@ -124,7 +124,7 @@ class ChatSession:
 
     def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
                  max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2,
-                 passage_chars: int = 420):
+                 passage_chars: int = 420, n_base_passages: int = 3, n_extra_passages: int = 1):
         self.findings = findings
         self.engine = engine
         self.knowledge = knowledge or load_knowledge()
@@ -132,22 +132,44 @@ class ChatSession:
         self.temperature = temperature
         self.n_passages = n_passages
         self.passage_chars = passage_chars
+        self.n_base_passages = n_base_passages
+        self.n_extra_passages = n_extra_passages
         self.history: list[Turn] = []
 
+    def _base_passages(self) -> list[Passage]:
+        """Passages of the statements on this ECG, most severe first (overall labels only
+        when nothing else): they go into the cached system prompt."""
+        order = {"critical": 0, "abnormal": 1, "borderline": 2, "normal": 3}
+        stmts = sorted(self.findings.statements, key=lambda s: order.get(s.severity, 9))
+        specific = [s for s in stmts if s.code not in ("NORM", "ABNORMAL", "BORDERLINE")]
+        chosen = [self.knowledge.by_id[s.code] for s in (specific or stmts) if s.code in self.knowledge.by_id]
+        return chosen[: self.n_base_passages]
+
+    def _numbered(self, passages: list[Passage], start: int = 1, chars: int | None = None) -> list[tuple[int, str, str]]:
+        return [(start + i, p.title, p.short(chars or self.passage_chars)) for i, p in enumerate(passages)]
+
     def prefill(self) -> int:
-        """Evaluate the findings prompt ahead of the first question (cached prefix)."""
-        return self.engine.prefill([system_message(self.findings)])
+        """Evaluate the fixed prompt part (findings + passages) ahead of the first question."""
+        from ecgchat_desktop.chat.grounding import system_message
+
+        return self.engine.prefill([system_message(self.findings, self._numbered(self._base_passages()))])
 
     def prepare(self, question: str) -> tuple[list[dict], list[Passage], list[str], dict]:
         codes = [s.code for s in self.findings.statements]
-        passages = self.knowledge.for_question(question, codes, k=self.n_passages)
+        base = self._base_passages()
+        hits = self.knowledge.for_question(question, codes, k=self.n_passages)
+        # Only passages not already in the cached system part are added per question,
+        # which keeps the per-question prompt (evaluated every time) short.
+        extra = [p for p in hits if p not in base][: self.n_extra_passages]
         facts = relevant_facts(self.findings, question)
-        # Short passages keep the per-question prompt small (it is evaluated on every question).
-        numbered = [(i + 1, p.title, p.short(self.passage_chars)) for i, p in enumerate(passages)]
         messages, info = build_messages(self.findings, question, self.history, self.engine.count_tokens,
                                         self.engine.n_ctx, reserve_for_answer=self.max_tokens + 16,
-                                        passages=numbered, facts=facts)
-        return messages, passages[: info["passages_used"]], facts, info
+                                        passages=self._numbered(extra, len(base) + 1, self.passage_chars * 2 // 3),
+                                        facts=facts,
+                                        system_passages=self._numbered(base))
+        used = base[: info["system_passages_used"]] + extra[: info["passages_used"]]
+        info["retrieved"] = [p.id for p in hits]
+        return messages, used, facts, info
 
     def ask(self, question: str, on_token=None, cancel: threading.Event | None = None,
             remember: bool = True) -> Answer:
@@ -161,6 +183,7 @@ class ChatSession:
         for i, p in enumerate(passages, 1):
             c = p.citation(i)
             c["cited_in_text"] = i in cited
+            c["retrieved_for_question"] = p.id in info["retrieved"]
             citations.append(c)
         if remember and gen.finish_reason != "cancelled":
             self.history.append(Turn(question, gen.text))
