@@ -52,7 +52,14 @@ objects are plain frozen dataclasses from `store.views`, never live ORM rows):
     store.close()
 
 Errors: `StoreError` (base), `RecordNotFoundError`, `DatabaseTooNewError`,
-`MigrationError`. Datetimes we create are timezone-aware UTC.
+`MigrationError`, `CorruptRecordError` (a stored signal/PDF fails its checksum).
+Datetimes we create are timezone-aware UTC; `acquired_at` is the device's clock (see
+models.py). Keep the SQLite file on a local disk (WAL needs shared memory, which network
+file systems do not give); several workstations share a PostgreSQL server instead.
+
+Modules: models (ORM tables), signal_codec (lossless signal blobs, content hash),
+engine (SQLite pragmas, BEGIN IMMEDIATE, retries), migrate (Alembic + backup),
+migrations/ (the revisions), views (returned dataclasses), api (Store).
 """
 
 from __future__ import annotations
