@@ -65,6 +65,7 @@ migrations/ (the revisions), views (returned dataclasses), api (Store).
 from __future__ import annotations
 
 from ecgchat_desktop.store.errors import (
+    CorruptRecordError,
     DatabaseTooNewError,
     MigrationError,
     RecordNotFoundError,
@@ -79,6 +80,7 @@ __all__ = [
     "Store",
     "content_hash",
     "StoreError",
+    "CorruptRecordError",
     "RecordNotFoundError",
     "DatabaseTooNewError",
     "MigrationError",
