@@ -110,3 +110,22 @@ def test_findings_panel_vocabulary_constants_agree_with_interpret():
 
     assert findings_panel.CATEGORIES == statement.CATEGORIES
     assert findings_panel.SEVERITIES == statement.SEVERITIES
+
+
+def test_display_filter_keeps_length_nan_gaps_and_removes_baseline_wander():
+    from ecgchat_desktop.ui.display_filter import DisplayFilter, apply_display_filter
+
+    fs = 500.0
+    t = np.arange(5000) / fs
+    sig = np.vstack([0.8 * np.sin(2 * np.pi * 0.1 * t) + 0.5 * np.sin(2 * np.pi * 10 * t),
+                     np.sin(2 * np.pi * 10 * t)]).astype(np.float32)
+    sig[1, 100:110] = np.nan
+    out = apply_display_filter(sig, fs, DisplayFilter(0.5, 40.0, None))
+    assert out.shape == sig.shape and out.dtype == np.float32
+    assert np.isnan(out[1, 100:110]).all() and np.isfinite(out[1, 200:]).all()
+    mid = slice(1000, 4000)
+    assert abs(np.mean(out[0, mid])) < 0.05                      # 0.1 Hz drift gone
+    assert np.std(out[0, mid]) == pytest.approx(0.5 / np.sqrt(2), rel=0.1)  # 10 Hz kept
+    same = apply_display_filter(sig, fs, DisplayFilter(None, None, None))
+    assert np.array_equal(same, sig, equal_nan=True)
+    assert DisplayFilter(0.5, 40.0, 50.0).describe() == "0.5–40 Hz, 50 Hz notch"

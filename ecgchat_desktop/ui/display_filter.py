@@ -42,12 +42,9 @@ def apply_display_filter(signals_mv: np.ndarray, fs: float, flt: DisplayFilter) 
     """A filtered copy of `signals_mv` [leads, samples] (NaN gaps kept as NaN)."""
     from scipy import signal as sps
 
-    data = np.array(signals_mv, dtype=np.float64, copy=True)
+    src = np.asarray(signals_mv)
     if flt.is_identity():
-        return data.astype(np.float32)
-    nan_mask = ~np.isfinite(data)
-    if nan_mask.any():
-        data[nan_mask] = 0.0
+        return np.array(src, dtype=np.float32, copy=True)
     nyq = fs / 2.0
     sos_list = []
     if flt.highpass_hz and flt.highpass_hz < nyq:
@@ -57,10 +54,19 @@ def apply_display_filter(signals_mv: np.ndarray, fs: float, flt: DisplayFilter) 
     if flt.notch_hz and flt.notch_hz < nyq * 0.95:
         b, a = sps.iirnotch(flt.notch_hz / nyq, 30.0)
         sos_list.append(sps.tf2sos(b, a))
-    if sos_list and data.shape[1] > 30:
-        sos = np.vstack(sos_list)
-        # Pad to limit edge transients on 10 s recordings.
-        padlen = min(data.shape[1] - 1, int(fs * 2))
-        data = sps.sosfiltfilt(sos, data, axis=1, padlen=padlen)
-    data[nan_mask] = np.nan
-    return data.astype(np.float32)
+    out = np.empty(src.shape, dtype=np.float32)
+    if not sos_list or src.shape[1] <= 30:
+        out[:] = src
+        return out
+    sos = np.vstack(sos_list)
+    # Pad to limit edge transients on 10 s recordings.
+    padlen = min(src.shape[1] - 1, int(fs * 2))
+    for k in range(src.shape[0]):  # lead by lead: a 24-hour recording stays within memory
+        lead = src[k].astype(np.float64)
+        nan_mask = ~np.isfinite(lead)
+        if nan_mask.any():
+            lead[nan_mask] = 0.0
+        filtered = sps.sosfiltfilt(sos, lead, padlen=padlen)
+        filtered[nan_mask] = np.nan
+        out[k] = filtered
+    return out

@@ -215,7 +215,7 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
             self.fit(initial_seconds)
         self._update_visible_traces()
         if self._fiducials is not None:
-            self.set_fiducials(self._fiducials)
+            self._draw_fiducials()
 
     def fit(self, seconds: float | None = None) -> None:
         """Whole page, or the first `seconds` of a long strip, with the whole height."""
@@ -270,6 +270,8 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
             self._trace.setData(np.concatenate(xs), np.concatenate(ys))
         else:
             self._trace.setData([], [])
+        if self._fiducials and self.layout_.page_seconds > 12.0:
+            self._draw_fiducials()  # long strips: markers follow the visible window
 
     def paintEvent(self, event):
         super().paintEvent(event)
@@ -277,35 +279,47 @@ class EcgPaperView(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ fiducials
     def set_fiducials(self, fiducials: dict[str, list[int]] | None) -> None:
-        """Markers at sample indices: keys r, p_on, p_off, qrs_on, qrs_off, t_off."""
+        """Markers at sample indices: keys r, p_on, p_off, qrs_on, qrs_off, t_off. Only the
+        visible ones are drawn (a 24-hour recording has 100 000 beats), refreshed on pan."""
+        self._fiducials = None
+        if fiducials:
+            self._fiducials = {k: np.sort(np.asarray([v for v in vals if v is not None], dtype=np.int64))
+                               for k, vals in fiducials.items()}
+        self._draw_fiducials()
+
+    def _draw_fiducials(self) -> None:
         for item in self._fiducial_items:
             self.vb.removeItem(item)
         self._fiducial_items = []
-        self._fiducials = fiducials
-        if not fiducials or self.layout_ is None or self.signals_mv is None:
+        if not self._fiducials or self.layout_ is None or self.signals_mv is None:
             return
         speed, fs = self.layout_.speed_mm_s, self.fs
+        (vx0, vx1), _ = self.vb.viewRange()
         symbols = {"r": "t1", "p_on": "|", "p_off": "|", "qrs_on": "|", "qrs_off": "|", "t_off": "|"}
-        spots = []
-        for kind, samples in fiducials.items():
-            idx = np.asarray([s for s in samples if s is not None], dtype=np.int64)
+        for kind, idx in self._fiducials.items():
             if idx.size == 0:
                 continue
-            color = FIDUCIAL_COLORS.get(kind, "#1f77b4")
-            pen, brush = pg.mkPen(color, width=2), pg.mkBrush(color)
+            xs_all, ys_all = [], []
             for panel in self.layout_.panels:
-                inside = idx[(idx >= panel.start_sample) & (idx < panel.stop_sample)]
+                # Visible sample window of this panel, by binary search in the sorted indices.
+                lo = panel.start_sample + max(0.0, (vx0 - panel.x0_mm) / speed * fs)
+                hi = panel.start_sample + max(0.0, (vx1 - panel.x0_mm) / speed * fs)
+                lo, hi = max(lo, panel.start_sample), min(hi, panel.stop_sample)
+                if hi <= lo:
+                    continue
+                inside = idx[np.searchsorted(idx, lo):np.searchsorted(idx, hi)]
                 if inside.size == 0:
                     continue
-                xs = panel.x0_mm + (inside - panel.start_sample) / fs * speed
+                xs_all.append(panel.x0_mm + (inside - panel.start_sample) / fs * speed)
                 sig = self.signals_mv[panel.lead_index]
                 offset = 2.5 if kind == "r" else 0.0
-                ys = panel.baseline_mm + np.nan_to_num(sig[inside]) * panel.gain_mm_mv + offset
-                spots += [{"pos": (float(x), float(y)), "symbol": symbols.get(kind, "o"),
-                           "size": 9 if kind == "r" else 12, "pen": pen, "brush": brush, "data": kind}
-                          for x, y in zip(xs, ys)]
-        if spots:
-            item = pg.ScatterPlotItem(spots=spots, pxMode=True)
+                ys_all.append(panel.baseline_mm + np.nan_to_num(sig[inside]) * panel.gain_mm_mv + offset)
+            if not xs_all:
+                continue
+            color = FIDUCIAL_COLORS.get(kind, "#1f77b4")
+            item = pg.ScatterPlotItem(np.concatenate(xs_all), np.concatenate(ys_all), symbol=symbols.get(kind, "o"),
+                                      size=9 if kind == "r" else 12, pen=pg.mkPen(color, width=2),
+                                      brush=pg.mkBrush(color), pxMode=True)
             item.setZValue(15)
             self.vb.addItem(item)
             self._fiducial_items.append(item)
