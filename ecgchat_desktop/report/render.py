@@ -87,7 +87,7 @@ def render_report(ecg, findings, options: ReportOptions | None = None, *, narrat
 
     `narrative` is page 2's text; None gives the structured sections from the findings
     (what `--no-llm` prints). The caller (CLI, GUI) drafts the language-model narrative
-    through `ecgchat_desktop.report.narrative.draft_narrative` when it wants one.
+    through `ecgchat_desktop.report.narrative.make_drafter()` when it wants one.
     """
     from ecgchat_desktop.report.deidentify import deidentify_narrative, deidentify_transcript
     from ecgchat_desktop.report.sections import structured_narrative
