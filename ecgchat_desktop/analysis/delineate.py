@@ -36,7 +36,8 @@ QUIET_S = 0.010
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.016
 T_SMOOTH_S = 0.020
-U_RISE = 0.2  # a second wave after the T that rises by this fraction of the T peak ends the T
+QTC_MAX_S = 0.62
+U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
 
 
 @dataclass
@@ -192,9 +193,12 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
     t_from = min(n - 1, ioff + int(0.02 * fs))
     st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
     next_start = (out.p_onset if out.p_present else on - 0.04 * fs) + rr * fs
-    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs))
+    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
+    # before that end.
+    qt_max = QTC_MAX_S * np.sqrt(rr) * fs
+    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
     t_lo = ioff + int(0.06 * fs)
-    t_hi = t_end_max - int(0.04 * fs)
+    t_hi = t_end_max - int(0.06 * fs)
     if t_hi - t_lo > int(0.05 * fs):
         tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
         if t_lo < tp < t_hi - 1:
