@@ -9,6 +9,10 @@ from ecgchat_desktop.io import read_ecg
 _MEASUREMENT_KEYS = (
     "hr_bpm", "rr_ms", "p_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms",
     "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "atrial_rate_bpm",
+    # rhythm detail (additive; same names as in Measurements)
+    "rr_sd_ms", "rmssd_ms", "rr_irregularity", "p_wave_fraction", "p_per_qrs",
+    "n_beats", "n_dominant", "n_ventricular_ectopic", "n_supraventricular_ectopic", "n_paced",
+    "pacing_spikes",
 )
 
 
