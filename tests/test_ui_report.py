@@ -66,3 +66,21 @@ def test_preview_save_and_print(qtbot, window, tmp_path):
     printer.setOutputFileName(str(printed))
     assert panel.print_to(printer) == n_pages
     assert len(PdfReader(str(printed)).pages) == n_pages
+
+
+@pytest.mark.llm
+def test_model_drafted_narrative_page(qtbot, window):
+    """Page 2 drafted by the real default model, marked as language-model text."""
+    from pypdf import PdfReader
+
+    pytest.importorskip("llama_cpp")
+    win = window
+    with qtbot.waitSignal(win.analysisShown, timeout=90_000):
+        win.open_paths([str(SAMPLES_DIR / "ptbxl-00001" / "00001_hr.hea")])
+    panel = win.report_panel
+    panel.llm_narrative.setChecked(True)
+    with qtbot.waitSignal(panel.previewReady, timeout=180_000):
+        win.act_report.trigger()
+    assert "not available" not in panel.status.text(), panel.status.text()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(panel.pdf)).pages)
+    assert "language model" in text.lower() or "language-model" in text.lower()

@@ -31,7 +31,8 @@ from ecgchat_desktop.ui.workers import run_in_background
 PREVIEW_DPI = 110
 
 
-def build_report_pdf(doc, options_kwargs: dict, transcript: list[tuple[str, str]] | None = None) -> bytes:
+def build_report_pdf(doc, options_kwargs: dict, transcript: list[tuple[str, str]] | None = None,
+                     narrative=None) -> bytes:
     """PDF bytes for the document on screen, with the physician's current statement list
     and confirmation (runs in a worker thread)."""
     from ecgchat_desktop.report import Confirmation, ReportOptions, TranscriptMessage, render_report
@@ -48,7 +49,8 @@ def build_report_pdf(doc, options_kwargs: dict, transcript: list[tuple[str, str]
                                     comment=getattr(conf, "note", None))
     messages = [TranscriptMessage(role, text) for role, text in (transcript or [])]
     options = ReportOptions(**options_kwargs)
-    return render_report(doc.ecg, findings, options, transcript=messages or None, confirmation=confirmation)
+    return render_report(doc.ecg, findings, options, transcript=messages or None, confirmation=confirmation,
+                         narrative=narrative)
 
 
 def rasterise_pdf(pdf: bytes, dpi: float) -> list[np.ndarray]:
@@ -98,8 +100,11 @@ class ReportPanel(QWidget):
         self.deidentify.setToolTip("Remove the patient's name, id and birth date from the report")
         self.transcript = QCheckBox("Chat transcript")
         self.transcript.setChecked(True)
+        self.llm_narrative = QCheckBox("Model-drafted narrative")
+        self.llm_narrative.setToolTip("Page 2 drafted by the local language model and claim-checked "
+                                      "(slower); otherwise the structured sections from the findings")
         for w in (self.refresh_btn, self.save_btn, self.print_btn, QLabel("  Paper"), self.paper,
-                  self.deidentify, self.transcript):
+                  self.deidentify, self.transcript, self.llm_narrative):
             row.addWidget(w)
         row.addStretch(1)
         lay.addLayout(row)
@@ -149,19 +154,41 @@ class ReportPanel(QWidget):
         self._set_enabled(False)
         kwargs = self.options_kwargs()
         transcript = self._transcript()
+        use_llm = self.llm_narrative.isChecked() and doc.findings is not None
+        model_path = str(self.window.prefs.get("model/path") or "") or None
 
         def work():
-            pdf = build_report_pdf(doc, kwargs, transcript)
-            return pdf, rasterise_pdf(pdf, PREVIEW_DPI)
+            narrative, note = None, ""
+            if use_llm:
+                try:
+                    narrative = self._draft_narrative(doc, kwargs, model_path)
+                except Exception as exc:  # no model: the structured page 2 instead, and say so
+                    note = f" Model narrative not available ({exc}); structured sections printed."
+            pdf = build_report_pdf(doc, kwargs, transcript, narrative)
+            return pdf, rasterise_pdf(pdf, PREVIEW_DPI), note
 
         run_in_background(work, on_done=self._on_rendered, on_error=self._on_failed, owner=self)
+
+    def _draft_narrative(self, doc, kwargs: dict, model_path):
+        """Page 2 by the language model (worker thread; one model, one draft at a time)."""
+        import threading
+
+        from ecgchat_desktop.report import ReportOptions
+        from ecgchat_desktop.report.narrative import make_drafter
+
+        lock = self.__dict__.setdefault("_drafter_lock", threading.Lock())
+        with lock:
+            if getattr(self, "_drafter", None) is None or self._drafter_model != model_path:
+                self._drafter = make_drafter(model_path)
+                self._drafter_model = model_path
+            return self._drafter(doc.ecg, doc.findings, ReportOptions(**dict(kwargs, use_llm=True)))
 
     def _on_failed(self, exc) -> None:
         self.status.setText(f"Report not available: {type(exc).__name__}: {exc}")
         self.failed.emit(str(exc))
 
     def _on_rendered(self, result) -> None:
-        pdf, pages = result
+        pdf, pages, note = result
         self.pdf = pdf
         for label in self.page_labels:
             self.pages_layout.removeWidget(label)
@@ -174,7 +201,7 @@ class ReportPanel(QWidget):
             self.pages_layout.addWidget(label)
             self.page_labels.append(label)
         self.status.setText(f"{len(pages)} page(s), {len(pdf) // 1024} KB — unconfirmed statements are "
-                            "printed as a program draft.")
+                            "printed as a program draft." + note)
         self._set_enabled(True)
         self.previewReady.emit(len(pages))
 
