@@ -216,6 +216,11 @@ def test_keyboard_shortcuts_and_dark_theme(qtbot, window):
     assert window.act_fiducials.isChecked()
     if window.doc.findings is not None:
         assert window.view.fiducial_count() > 0
+    # Actual size: one paper millimetre is one millimetre of this screen.
+    window.act_actual.trigger()
+    screen = window.screen()
+    expected = screen.physicalDotsPerInchX() / 25.4 / max(window.devicePixelRatioF(), 1.0)
+    assert window.view.px_per_mm()[0] == pytest.approx(expected, rel=0.02)
     # Dark theme: dark paper, light trace, and the choice is remembered.
     qtbot.keyClick(window.view, Qt.Key_D, Qt.ControlModifier)
     assert window.theme == "dark" and window.view.colors.background == "#15171b"

@@ -80,7 +80,7 @@ class ChatController(QObject):
 
             s = EngineSettings(model_path=path, n_ctx=int(self.model_settings.get("n_ctx") or 4096),
                                n_threads=int(self.model_settings.get("n_threads") or 0) or None,
-                               n_gpu_layers=int(self.model_settings.get("n_gpu_layers") or 0))
+                               n_gpu_layers=int(self.model_settings.get("n_gpu_layers", -1)))
             worker = EngineWorker(s)
             engine = worker.ready(timeout=600)
             return worker, engine.info()

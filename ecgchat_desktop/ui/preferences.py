@@ -26,7 +26,7 @@ DEFAULTS: dict[str, object] = {
     "model/path": "",          # empty: the embedded default GGUF
     "model/n_ctx": 4096,
     "model/n_threads": 0,      # 0: let llama.cpp choose
-    "model/n_gpu_layers": 0,
+    "model/n_gpu_layers": -1,  # all layers when the llama.cpp build can offload (CPU builds ignore it)
     "encoder/device": "auto",  # auto | cpu | cuda
     "store/url": "",           # empty: the default SQLite file in the user data folder
     "report/paper_size": "A4",
