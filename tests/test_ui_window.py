@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
@@ -226,3 +228,17 @@ def test_keyboard_shortcuts_and_dark_theme(qtbot, window):
     assert window.theme == "dark" and window.view.colors.background == "#15171b"
     assert window.prefs.get("view/theme") == "dark"
     window.set_theme("light")
+
+
+def test_a_dropped_folder_opens_every_ecg_in_it(qtbot, window):
+    folder = SAMPLES_DIR  # 3 WFDB records (.hea + .dat) and one DICOM file
+    paths = window._dedupe_paths([str(folder)])
+    assert sorted(Path(p).name for p in paths) == ["00001_hr.hea", "00008_hr.hea", "00017_hr.hea",
+                                                  "ecgtoolkit-example.dcm"]
+    shown = []
+    window.analysisShown.connect(lambda d: shown.append(d))
+    window.open_paths([str(folder)])
+    qtbot.waitUntil(lambda: len(shown) == 4, timeout=120_000)
+    assert window.doc is shown[-1]
+    if window.store is not None:
+        qtbot.waitUntil(lambda: len(window.browser.record_ids()) == 4, timeout=10_000)

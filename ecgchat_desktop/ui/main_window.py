@@ -53,6 +53,10 @@ OPEN_FILTER = ("ECG files (*.hea *.dat *.dcm *.xml *.scp *.csv *.mat *.edf *.txt
                "CSV (*.csv);;All files (*)")
 
 
+_ECG_SUFFIXES = {".hea", ".dcm", ".xml", ".scp", ".csv"}
+_MAX_FOLDER_FILES = 500
+
+
 def _hz_label(v: float | None) -> str:
     return "off" if not v else f"{v:g} Hz"
 
@@ -465,9 +469,16 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _dedupe_paths(paths) -> list[str]:
-        """A WFDB record dropped as .hea + .dat is opened once, through its header."""
+        """A WFDB record dropped as .hea + .dat is opened once, through its header; a folder
+        stands for the ECG files in it (and below it, up to a few hundred)."""
         out, seen = [], set()
-        items = [Path(p) for p in paths]
+        items: list[Path] = []
+        for p in map(Path, paths):
+            if p.is_dir():
+                found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _ECG_SUFFIXES)
+                items += found[:_MAX_FOLDER_FILES]
+            else:
+                items.append(p)
         heads = {p.with_suffix("") for p in items if p.suffix.lower() == ".hea"}
         for p in items:
             if p.suffix.lower() == ".dat" and (p.with_suffix("") in heads or p.with_suffix(".hea").exists()):
