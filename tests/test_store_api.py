@@ -284,3 +284,20 @@ def test_unknown_ids_raise_typed_errors(store):
                  lambda: store.confirm_statements(1, [], user="x")):
         with pytest.raises(RecordNotFoundError):
             call()
+
+
+def test_unserialisable_findings_leave_nothing_behind(store):
+    ecg = sample_ecgs()[0]
+    findings = findings_for(ecg)
+    findings.notes.append(object())  # not JSON: the store must refuse before writing anything
+    with pytest.raises(TypeError):
+        store.add_ecg(ecg, findings)
+    assert store.counts()["ecg_records"] == 0 and store.counts()["audit_events"] == 0
+
+
+def test_unnormalised_patient_fields_are_stored_safely(store):
+    ecg = sample_ecgs()[0].with_changes(patient=Patient(id=12345, name="  Jo Doe ", sex="female"))
+    record_id, _ = store.add_ecg(ecg)
+    [p] = store.list_patients()
+    assert (p.external_id, p.name, p.sex) == ("12345", "Jo Doe", "F")
+    assert store.get_ecg(record_id).patient_id == p.id

@@ -124,6 +124,8 @@ from tests.test_store_api import (  # noqa: E402
     test_search_by_name_id_date_and_statement as test_pg_search,
     test_audit_trail_keeps_ids_not_patient_text as test_pg_audit,
     test_unknown_ids_raise_typed_errors as test_pg_unknown_ids,
+    test_unnormalised_patient_fields_are_stored_safely as test_pg_unnormalised_patient_fields,
+    test_unserialisable_findings_leave_nothing_behind as test_pg_unserialisable_findings,
 )
 
 

@@ -273,7 +273,7 @@ class Store:
             record = m.EcgRecord(
                 patient_id=patient_id, content_hash=digest,
                 source_path=os.fspath(path) if path is not None else None,
-                source_format=ecg.source_format or "unknown",
+                source_format=(ecg.source_format or "unknown")[:32],
                 acquired_at=acquired, acquired_utc_offset_min=offset,
                 device=(ecg.device or None) and str(ecg.device)[:256],
                 sampling_rate_hz=float(ecg.sampling_rate_hz), n_leads=ecg.n_leads, n_samples=ecg.n_samples,
@@ -302,8 +302,11 @@ class Store:
     @staticmethod
     def _patient_id(s: Session, patient) -> int | None:
         """The patient row for the file's patient: by external id, else by name and birth date."""
-        pid = (patient.id or "").strip() or None
-        name = (patient.name or "").strip() or None
+        from ecgchat_desktop.ecg import normalise_sex
+
+        pid = (str(patient.id) if patient.id is not None else "").strip() or None
+        name = (str(patient.name) if patient.name is not None else "").strip() or None
+        sex = normalise_sex(patient.sex)
         if pid is None and name is None:
             return None  # anonymous recording (most research data sets)
         if pid is not None:
@@ -315,15 +318,15 @@ class Store:
             row = s.scalar(select(m.Patient).where(*cond).limit(1))
         if row is None:
             row = m.Patient(external_id=pid and pid[:128], name=name and name[:256],
-                            name_folded=name and name.casefold()[:256], sex=patient.sex,
+                            name_folded=name and name.casefold()[:256], sex=sex,
                             birth_date=patient.birth_date)
             s.add(row)
             s.flush()
         else:  # fill in what an earlier file lacked; never overwrite
             if row.name is None and name:
                 row.name, row.name_folded = name[:256], name.casefold()[:256]
-            if row.sex is None and patient.sex:
-                row.sex = patient.sex
+            if row.sex is None and sex:
+                row.sex = sex
             if row.birth_date is None and patient.birth_date:
                 row.birth_date = patient.birth_date
         return row.id
