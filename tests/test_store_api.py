@@ -301,3 +301,23 @@ def test_unnormalised_patient_fields_are_stored_safely(store):
     [p] = store.list_patients()
     assert (p.external_id, p.name, p.sex) == ("12345", "Jo Doe", "F")
     assert store.get_ecg(record_id).patient_id == p.id
+
+
+def test_default_database_follows_the_workstation_setting(ecgchat_home, tmp_path, monkeypatch):
+    """The window's settings dialog (QSettings INI) and `ecgchat import` use one database."""
+    from ecgchat_desktop.ui.preferences import Preferences
+
+    monkeypatch.delenv("ECGCHAT_DB_URL", raising=False)
+    chosen = tmp_path / "ward db, shared" / "ecg.sqlite3"  # a comma makes QSettings quote it
+    chosen.parent.mkdir()
+    prefs = Preferences()
+    prefs.set("store/url", f"sqlite:///{chosen}")
+    prefs.sync()
+    store = open_store()
+    try:
+        assert chosen.is_file() and not (ecgchat_home / "ecgchat.sqlite3").exists()
+    finally:
+        store.close()
+    monkeypatch.setenv("ECGCHAT_DB_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")  # the environment wins
+    open_store().close()
+    assert (tmp_path / "env.sqlite3").is_file()

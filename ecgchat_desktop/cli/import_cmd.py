@@ -25,6 +25,7 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="ECG files or folders (searched recursively)")
     p.add_argument("--db", metavar="URL", default=None,
                    help="SQLAlchemy database URL or SQLite file path (default: ECGCHAT_DB_URL, "
+                        "else the database chosen in the workstation's settings, "
                         "else ecgchat.sqlite3 in the user data folder)")
     p.add_argument("--user", default=None, help="who imports (default: the login name)")
     p.add_argument("--json", action="store_true", help="print the final counts as one JSON object")

@@ -11,8 +11,8 @@ API (all methods are thread-safe: each opens its own short session; returned
 objects are plain frozen dataclasses from `store.views`, never live ORM rows):
 
     from ecgchat_desktop.store import open_store
-    store = open_store()                    # default: <user data>/ecgchat.sqlite3
-    store = open_store("postgresql+psycopg://user@host/db")   # or env ECGCHAT_DB_URL
+    store = open_store()    # ECGCHAT_DB_URL, else the settings' store/url, else <user data>/ecgchat.sqlite3
+    store = open_store("postgresql+psycopg://user@host/db")   # any SQLAlchemy URL, or a file path
 
     # ECGs (one transaction each; deduplicated by the hash of the decoded signal)
     record_id, is_new = store.add_ecg(ecg, findings=None, source_path=None, user=None)

@@ -45,11 +45,42 @@ _COMMON_CODE_ROWS = 20_000
 _DETAIL_STR_RE = re.compile(r"^[A-Za-z0-9_.:+\-/]{0,96}$")
 
 
+WORKSTATION_SETTINGS_FILE = "workstation.ini"  # written by the settings dialog (ui/preferences.py)
+
+
+def configured_db_url() -> str | None:
+    """The database URL chosen in the workstation's settings (key store/url), if any.
+
+    Read without Qt from the INI file QSettings writes, so `ecgchat import` and the
+    window use the same database."""
+    import configparser
+
+    from ecgchat_desktop.settings import user_data_dir
+
+    path = user_data_dir() / WORKSTATION_SETTINGS_FILE
+    if not path.is_file():
+        return None
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read(path, encoding="utf-8")
+        value = parser.get("store", "url", fallback="").strip()
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    if len(value) >= 2 and value[0] == value[-1] == '"':  # QSettings quotes values with , or ;
+        value = value[1:-1]
+    value = value.replace('\\"', '"').replace("\\\\", "\\")
+    return value or None
+
+
 def default_db_url() -> str:
-    """ECGCHAT_DB_URL if set, else a SQLite file in the user data folder."""
+    """ECGCHAT_DB_URL if set, else the workstation's setting (store/url), else the SQLite
+    file ecgchat.sqlite3 in the user data folder."""
     env = os.environ.get("ECGCHAT_DB_URL")
     if env:
         return env
+    configured = configured_db_url()
+    if configured:
+        return configured
     from ecgchat_desktop.settings import user_data_dir
 
     return f"sqlite:///{user_data_dir() / DB_FILE_NAME}"
