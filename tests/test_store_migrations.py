@@ -132,3 +132,27 @@ def test_foreign_database_is_refused(tmp_path):
     con = sqlite3.connect(db)
     assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")] == ["accounts"]
     con.close()
+
+
+def test_revisions_downgrade_and_upgrade_again(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from ecgchat_desktop.store.migrate import alembic_config
+
+    db = tmp_path / "roundtrip.sqlite3"
+    open_store(db).close()
+    engine = make_engine(f"sqlite:///{db}", foreign_keys=False)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0001")
+        with engine.connect() as conn:
+            assert "ecg_statement_codes" not in inspect(conn).get_table_names()
+            assert MigrationContext.configure(conn).get_current_revision() == "0001"
+    finally:
+        engine.dispose()
+    store = open_store(db)
+    try:
+        assert store.migration["from"] == "0001" and store.migration["to"] == head_revision()
+    finally:
+        store.close()
