@@ -62,6 +62,7 @@ class BrowserPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.store = None
+        self.critical_color = "#b00020"
         self._codes: frozenset[str] | None = None   # loaded in the first search's worker
         self._serial = 0
         lay = QVBoxLayout(self)
@@ -152,11 +153,11 @@ class BrowserPanel(QWidget):
             item.setToolTip(2, ", ".join(r.statement_codes))
             if r.critical:
                 for c in range(3):
-                    item.setForeground(c, QBrush(QColor("#b00020")))
+                    item.setForeground(c, QBrush(QColor(self.critical_color)))
                 item.setFont(2, bold)
             parent.addChild(item)
             if r.critical:
-                parent.setForeground(0, QBrush(QColor("#b00020")))
+                parent.setForeground(0, QBrush(QColor(self.critical_color)))
         for c in range(3):
             self.tree.resizeColumnToContents(c)
         n_pat = len(groups)

@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
         from ecgchat_desktop.ui.browser import BrowserPanel
 
         self.browser = BrowserPanel()
+        from ecgchat_desktop.ui.theme import SEVERITY_COLORS
+
+        self.browser.critical_color = SEVERITY_COLORS[self.theme]["critical"]
         self.browser.recordActivated.connect(self.open_record)
         self.browser_dock = QDockWidget("Patients", self)
         self.browser_dock.setObjectName("browserDock")
@@ -977,6 +980,12 @@ class MainWindow(QMainWindow):
         self.view.set_theme(theme)
         self.median_view.set_theme(theme)
         self.findings_panel.theme = theme
+        from ecgchat_desktop.ui.theme import SEVERITY_COLORS
+
+        self.browser.critical_color = SEVERITY_COLORS[theme]["critical"]
+        self.browser.refresh()
+        self.compare_panel.current_view.set_theme(theme)
+        self.compare_panel.previous_view.set_theme(theme)
         if self.doc is not None:
             self._show_findings(self.doc)
 
