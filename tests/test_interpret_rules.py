@@ -259,6 +259,15 @@ def test_wide_complex_tachycardia_is_critical_unless_sinus():
     assert "WCT" not in codes(normal(120.0, qrs_ms=150.0))
 
 
+def test_regular_rhythm_without_p_near_150_hints_at_flutter_without_claiming_it():
+    stmts = interpret(normal(140.0, p_wave_fraction=0.0, pr_ms=None), MAN_50)
+    other = [s for s in stmts if s.code == "RHYTHM_OTHER"][0]
+    assert any("flutter with 2:1" in e for e in other.evidence)
+    assert "AFLT" not in {s.code for s in stmts}
+    other = [s for s in interpret(normal(100.0, p_wave_fraction=0.0, pr_ms=None), MAN_50) if s.code == "RHYTHM_OTHER"][0]
+    assert not any("flutter" in e for e in other.evidence)
+
+
 def test_supraventricular_tachycardia_narrow_regular_without_p():
     assert "SVTAC" in codes(normal(180.0, p_wave_fraction=0.0, pr_ms=None))
     assert "SVTAC" not in codes(normal(150.0, p_wave_fraction=0.0, pr_ms=None))

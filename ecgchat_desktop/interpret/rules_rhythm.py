@@ -31,6 +31,7 @@ SINUS_P_AXIS_DEG = (-30.0, 105.0)
 AF_IRREGULARITY_AT_LEAST = 0.08
 SARRH_RANGE_AT_LEAST_MS = 220.0     # longest minus shortest sinus RR (PTB-XL folds 1–8)
 FLUTTER_ATRIAL_RATE_BPM = (220.0, 360.0)
+FLUTTER_2TO1_HINT_BPM = (130.0, 170.0)   # only a hint in the evidence, never a statement
 PACED_FRACTION_AT_LEAST = 0.25
 # A paced beat has a stimulus before its R peak: ventricular spikes precede it by the QRS upstroke
 # (≥ 20 ms), atrial ones by the AV delay. Spikes within 20 ms of the R apex are taken as
@@ -244,6 +245,10 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                                                f" outside {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")),
                   _rate_phrase(hr)]
             narrow = m.qrs_ms is not None and m.qrs_ms < WCT_QRS_AT_LEAST_MS
+            if narrow and FLUTTER_2TO1_HINT_BPM[0] <= hr <= FLUTTER_2TO1_HINT_BPM[1] \
+                    and irregular is not None and irregular < AF_IRREGULARITY_AT_LEAST:
+                ev.append(f"regular narrow-QRS rhythm at {hr:.0f} bpm without P waves: atrial flutter with 2:1 "
+                          "conduction is a common cause — look for flutter waves in II, III, aVF and V1")
             if hr > SVT_ABOVE_BPM and narrow:
                 out.append(make_statement("SVTAC", ev + [f"rate {hr:.0f} bpm > {SVT_ABOVE_BPM:.0f} bpm",
                                                          f"QRS {fmt_ms(m.qrs_ms)} < {WCT_QRS_AT_LEAST_MS:.0f} ms"]))
