@@ -255,10 +255,12 @@ def measure(ecg) -> Measurements:
         notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
     if p_global:
         # Sinus P waves keep a fixed PR (SD <= 6 ms in every LUDB record with P waves);
-        # fibrillation/flutter waves that happen to resemble a P wave do not.
+        # fibrillation waves that happen to resemble a P wave do not.
         sel = dom[p_ok[dom]]
         pr_sd_ms = float(np.std(p_lag[sel]) * 1000.0 / FS) if sel.size > 2 else 0.0
-        if pr_sd_ms > PR_SD_MAX_MS:
+        # Applied to irregular rhythms only: in a long regular recording the PR drifts with
+        # the rate (and its estimate with noise) without the P waves being anything else.
+        if pr_sd_ms > PR_SD_MAX_MS and (m.rr_irregularity or 0.0) > 0.05:
             p_global = False
             m.p_wave_fraction = 0.0
             notes.append(f"P-like waves without a fixed PR (SD {pr_sd_ms:.0f} ms): no P wave reported "
