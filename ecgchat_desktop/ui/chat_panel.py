@@ -263,6 +263,9 @@ class ChatPanel(QWidget):
 
     def set_ecg(self, key, findings, store=None, record_id=None, user=None) -> None:
         """Show the conversation of this ECG (reloaded from the database when stored)."""
+        if key == self.key and findings is self.findings and key is not None:
+            self._render()  # the same ECG shown again (theme, confirmation): keep the conversation
+            return
         if self._serial is not None:
             self.controller.stop()
             self._serial = None
