@@ -35,6 +35,7 @@ V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
 QUIET_S = 0.010
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.016
+P_ON_REACH_S = 0.12  # how far before the P peak its onset is searched
 T_SMOOTH_S = 0.020
 QTC_MAX_S = 0.62
 U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
@@ -180,7 +181,7 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             ds = np.gradient(sp)
             up = int(np.argmax(ds[:pk])) if pk > 0 else 0
             down = pk + int(np.argmin(ds[pk:]))
-            p_on = _trapezium(sp, up, max(0, pk - int(0.15 * fs)))
+            p_on = _trapezium(sp, up, max(0, pk - int(P_ON_REACH_S * fs)))
             p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
             out.p_present = True
             out.p_peak = float(p_lo + pk)
