@@ -242,3 +242,17 @@ def test_a_dropped_folder_opens_every_ecg_in_it(qtbot, window):
     assert window.doc is shown[-1]
     if window.store is not None:
         qtbot.waitUntil(lambda: len(window.browser.record_ids()) == 4, timeout=10_000)
+
+
+def test_display_filters_are_shown_and_switchable(qtbot, window):
+    open_and_wait(qtbot, window, SAMPLE_PTBXL)
+    assert "display filter 0.5–40 Hz" in window.view._grid.footer[2]
+    before = window.view.curve_data(0)[1].copy()
+    window.lp_combo.setCurrentIndex(window.lp_combo.findData(150.0))
+    window.notch_combo.setCurrentIndex(window.notch_combo.findData(50.0))
+    qtbot.waitUntil(lambda: "0.5–150 Hz, 50 Hz notch" in window.view._grid.footer[2], timeout=10_000)
+    after = window.view.curve_data(0)[1]
+    assert before.shape == after.shape and not np.allclose(before, after)  # the drawing changed
+    # The analysis is untouched by display filters.
+    assert window.doc.ecg.signals_mv.flags.writeable is False
+    assert window.prefs.get("view/lowpass_hz") == 150.0 and window.prefs.get("view/notch_hz") == 50.0

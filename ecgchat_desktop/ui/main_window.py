@@ -535,6 +535,8 @@ class MainWindow(QMainWindow):
         self.prefs.add_recent(doc.path)
         self._rebuild_recent_menu()
         self._set_document(doc)
+        if doc.display_filter != self.display_filter():  # changed while the file was being read
+            self._on_filter_changed()
         self._begin_busy("Analysing…")
         user = self.prefs.user_name()
         self._bg(lambda: analyse_and_store(doc, self.wait_store(), user),
@@ -691,10 +693,13 @@ class MainWindow(QMainWindow):
         if doc is None:
             return
         self._begin_busy("Filtering…")
+        self._filter_serial = getattr(self, "_filter_serial", 0) + 1
+        serial = self._filter_serial
 
-        def done(arr, d=doc, f=flt):
+        def done(arr, d=doc, f=flt, n=serial):
             self._end_busy()
-            if self.doc is d:
+            # Only the latest choice counts: an older filter finishing late must not win.
+            if self.doc is d and n == self._filter_serial:
                 d.display_mv, d.display_filter = arr, f
                 self.redraw(fit=False)
 
