@@ -17,6 +17,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import os
+    import sys
+
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        # Qt would abort with a long plugin message; say what is missing instead.
+        print("ecgchat gui: error: no display (DISPLAY/WAYLAND_DISPLAY unset); run it on a desktop "
+              "or under xvfb-run", file=sys.stderr)
+        return 1
     from ecgchat_desktop.ui.app import run_gui
 
     return run_gui(list(args.paths), theme=args.theme, quit_after_ms=args.quit_after_ms)

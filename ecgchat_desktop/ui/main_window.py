@@ -421,8 +421,10 @@ class MainWindow(QMainWindow):
 
         def done(_r=None):
             self.components_ready = True
+            self._end_busy("Ready")
             self.componentsReady.emit()
 
+        self._begin_busy("Loading readers, analysis and report…")
         self._bg(work, on_done=done, on_error=done)
 
     # ================================================================ store
