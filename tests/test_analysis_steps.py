@@ -10,9 +10,7 @@ import pytest
 
 from ecgchat_desktop.analysis import (
     axes,
-    beat_classify,
     measure,
-    pacing,
     preprocess,
     qrs_detect,
     quality,
