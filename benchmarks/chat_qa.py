@@ -44,7 +44,7 @@ from ecgchat_desktop.chat import claims as C  # noqa: E402
 from ecgchat_desktop.chat.engine import ChatEngine, EngineSettings  # noqa: E402
 from ecgchat_desktop.chat.session import ChatSession  # noqa: E402
 from ecgchat_desktop.ecg import Patient  # noqa: E402
-from ecgchat_desktop.findings import analyze_ecg  # noqa: E402
+from ecgchat_desktop.findings import Findings, analyze_ecg  # noqa: E402
 from ecgchat_desktop.io import read_ecg, write_ecg  # noqa: E402
 from ecgchat_desktop.settings import shared_data_dir  # noqa: E402
 
@@ -126,8 +126,9 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
             v = abs(v)
         before = text[max(0, m.start() - 25):m.start()]
         after = text[m.end():m.end() + 12]
-        if re.search(r"(-|–|to|and|between|from)\s*$", before) or re.match(r"\s*(-|–|to)\s*\d", after):
-            continue  # part of a range
+        if (re.search(r"(-|–|to|and|between|from)\s*$", before) or re.match(r"\s*(-|–|to)\s*\d", after)) \
+                and not re.search(r"\bfrom\s+-?\d", text[max(0, m.start() - 45):m.end() + 2]):
+            continue  # part of a reference range ("120-200 ms"); "rose from 106 to 248 bpm" is a claim
         reference_context = re.search(
             r"(<|>|≤|≥|less|more|greater|above|below|under|over|exceed\w*|normal\w*|limit|upper|lower|"
             r"threshold|up to|at least|at most|cut-?off)\W+(\w+\W+){0,3}$", text[max(0, m.start() - 40):m.start()], re.I)
@@ -296,7 +297,9 @@ def main() -> int:
                          "true_flags": true_flags, "citations": len(ans.citations),
                          "cited_in_text": any(c["cited_in_text"] for c in ans.citations),
                          "statements": [s.code for s in f_used.statements],
-                         "ttft_s": ans.ttft_s, "tokens_per_s": ans.tokens_per_s})
+                         "ttft_s": ans.ttft_s, "tokens_per_s": ans.tokens_per_s,
+                         # kept so that --regrade judges against the very findings of this run
+                         "findings": f_used.to_dict(include_beats=False, include_median=False)})
             if out_fh:
                 out_fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
                 out_fh.flush()
@@ -317,12 +320,15 @@ def regrade(path: Path, out: str | None) -> int:
     cache: dict[str, object] = {}
     for r in rows:
         q = questions[r["id"]]
-        if r["record"] not in cache:
+        if "findings" in r:
+            f = Findings.from_dict(r["findings"])
+        elif r["record"] not in cache:
             ecg = read_ecg(data / r["record"])
             cache[r["record"]] = analyze_ecg(inject(ecg, q["key"]) if q["key"]["type"] == "injection" else ecg)
-        f = cache[r["record"]]
-        if q["key"]["type"] == "injection":  # the hostile copy's findings (same signals)
-            f = analyze_ecg(inject(read_ecg(data / r["record"]), q["key"]))
+        if "findings" not in r:  # older result files: findings recomputed (code may have changed)
+            f = cache[r["record"]]
+            if q["key"]["type"] == "injection":  # the hostile copy's findings (same signals)
+                f = analyze_ecg(inject(read_ecg(data / r["record"]), q["key"]))
         report_ = C.check_answer(r["raw_answer"], f)
         wrong = oracle_wrong(r["raw_answer"], f)
         flags = flagged_spans(report_)

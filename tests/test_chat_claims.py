@@ -255,3 +255,15 @@ def test_numbers_without_a_named_measurement_are_still_checked():
     assert report.verdict == "unsupported" and "matches no measured value" in report.flagged[0].reason
     assert check_answer("Something here lasts 96 ms.", NORMAL).verdict == "verified"
     assert check_answer("Because it was a normal ECG, nothing else was reported.", NORMAL).verdict == "verified"
+
+
+def test_a_change_from_one_value_to_another_is_a_claim_but_a_range_is_not():
+    report = check_answer("The heart rate increased from 106 bpm to 248 bpm.", NORMAL)
+    assert [c.status for c in report.claims] == [CONTRADICTED, CONTRADICTED]
+    assert check_answer("The normal range is from 120 to 200 ms.", NORMAL).checked == 0
+
+
+def test_findings_reported_as_found_are_claims_even_next_to_causes():
+    report = check_answer("The PVCs were found in the QRS of the left bundle branch block and caused by a "
+                          "premature atrial contraction.", NORMAL)
+    assert {c.text for c in report.flagged} >= {"left bundle branch block", "premature atrial contraction"}

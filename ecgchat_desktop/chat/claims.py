@@ -131,7 +131,8 @@ _DEICTIC = re.compile(
     r"|\bshows?\b|\bshowing\b|\bdemonstrates?\b|\breveals?\b|\bthere (is|are|was|were)\b|\bconsistent with\b"
     r"|\bindicat(es?|ing)\b|\bsuggest(s|ive|ing)?\b|\bcompatible with\b|\bevidence of\b|\bdiagnos[ie]s\b"
     r"|\bfindings?\b|\bwe see\b|\bi see\b|\b(is|are) (present|seen|noted|detected)\b|\byou have\b"
-    r"|\bthe patient has\b|\bhere\b|\bmeasured\b|\bdetected\b",
+    r"|\bthe patient has\b|\bhere\b|\bmeasured\b|\bdetected\b"
+    r"|\b(was|were|is|are) (found|identified|observed|recorded)\b",
     re.I)
 
 
@@ -378,6 +379,20 @@ def _unit_family(unit: str) -> tuple[str, float]:
 
 def _parse_number(text: str) -> float:
     return float(text.replace("−", "-").replace("–", "-").replace(",", "."))
+
+
+def _subject_is_reference(clause: str, family: str) -> bool:
+    """Is the measurement named in `clause` qualified as a reference ("Normal QTc is ...")?"""
+    last = None
+    for m in _QUANTITY_RE.finditer(clause):
+        for i, (_, q) in enumerate(_QUANTITIES):
+            if m.group(f"q{i}") and (q == "q_wave" or _QUANTITY_FAMILY[q] == family):
+                last = m
+            if m.group(f"q{i}"):
+                break
+    if last is None:
+        return False
+    return bool(_REFERENCE_CUE.search(" ".join(clause[:last.start()].split()[-4:])))
 
 
 def _nearest_quantity(clause: str, family: str | None) -> str | None:
@@ -660,11 +675,16 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
             continue  # "10 seconds of recording" is not an interval claim
         before = sentence[:num_start]
         after = sentence[end:]
-        if _RANGE_BEFORE.search(before) or _RANGE_AFTER.search(after):
-            continue  # a range ("120-200 ms") is reference knowledge
         clause = _clause_before(sentence, num_start)
-        # "a normal PR is 160 ms", "QTc should be below 450 ms": reference values, not this ECG.
-        reference = bool(_REFERENCE_CUE.search(clause))
+        # "a normal PR is 160 ms", "QTc should be below 450 ms": reference values, not this ECG
+        # (the cue must be close before the number: "a normal adult QRS ... deviation of -90" is a claim).
+        reference = bool(_REFERENCE_CUE.search(" ".join(clause.split()[-7:]))) or _subject_is_reference(
+            clause, family)
+        if _RANGE_BEFORE.search(before) or _RANGE_AFTER.search(after):
+            # "120-200 ms" is reference knowledge; "rose from 106 bpm to 248 bpm" is a claim.
+            moved = re.search(r"\bfrom\s+[-+]?\d", sentence[max(0, num_start - 45):end + 2])
+            if not moved or reference:
+                continue
         about = _is_about_this_ecg(clause + sentence[num_start:end])
         cmp_m = _COMPARATOR_BEFORE.search(before)
         comparator = None
