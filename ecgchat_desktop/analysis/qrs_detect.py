@@ -26,6 +26,7 @@ from ecgchat_desktop.analysis import preprocess
 REFRACTORY_S = 0.2
 T_WAVE_WINDOW_S = 0.36
 MWI_S = 0.10
+ENERGY_CLIP = 1.5
 
 
 def qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
@@ -51,7 +52,9 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
         else:
             scales[i] = e[i].max()
     scales[scales <= 0] = 1.0
-    e = e / scales[:, None]
+    # Clipped at ENERGY_CLIP (1.5) times the lead's typical QRS energy: an electrode artefact a
+    # hundred times larger than any QRS must not set the thresholds for the real beats.
+    e = np.minimum(e / scales[:, None], ENERGY_CLIP)
     if e.shape[0] == 1:
         return e[0]
     # Local lead weights: in 4-s blocks a lead whose energy between QRS complexes (the
