@@ -195,8 +195,6 @@ def main() -> int:
     win.open_paths([str(bad)])
     wait_for(lambda: bool(failed), 30)
     shot("12-unreadable-file-message")
-    for box in win.findChildren(type(win).__mro__[0].__base__.__base__) if False else []:
-        pass
     from PySide6.QtWidgets import QMessageBox
 
     for box in win.findChildren(QMessageBox):

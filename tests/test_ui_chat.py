@@ -62,8 +62,8 @@ def _ready(qtbot, win):
                               check_params_cb=lambda state, _t: state in ("ready", "failed")):
             pass
     assert win.chat_controller.state == "ready", win.chat_controller.error
-    if win.store is None:
-        qtbot.waitUntil(lambda: win.store is not None, timeout=30_000)
+    # Start-up imports (readers, scipy, report) run in a worker and may hold the GIL; wait for them.
+    qtbot.waitUntil(lambda: win.store is not None and win.components_ready, timeout=60_000)
 
 
 def test_streamed_answer_verdict_stop_citations_stored_and_reopened(qtbot, window):

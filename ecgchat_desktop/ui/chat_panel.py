@@ -10,6 +10,7 @@ shown again when the ECG is reopened.
 from __future__ import annotations
 
 import html
+import os
 import threading
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
@@ -78,8 +79,11 @@ class ChatController(QObject):
         def work():
             from ecgchat_desktop.chat.engine import EngineSettings, EngineWorker
 
+            # "Automatic" threads in the window: every core but one, so that the model (prompt
+            # evaluation included) never starves the GUI thread of a core.
+            threads = int(self.model_settings.get("n_threads") or 0) or max(1, (os.cpu_count() or 2) - 1)
             s = EngineSettings(model_path=path, n_ctx=int(self.model_settings.get("n_ctx") or 4096),
-                               n_threads=int(self.model_settings.get("n_threads") or 0) or None,
+                               n_threads=threads,
                                n_gpu_layers=int(self.model_settings.get("n_gpu_layers", -1)))
             worker = EngineWorker(s)
             engine = worker.ready(timeout=600)

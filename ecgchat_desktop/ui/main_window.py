@@ -6,34 +6,24 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollBar,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from ecgchat_desktop.ui import paper_layout as pl
-from ecgchat_desktop.ui.display_filter import (
-    HIGHPASS_CHOICES_HZ,
-    LOWPASS_CHOICES_HZ,
-    NOTCH_CHOICES_HZ,
-    DisplayFilter,
-    apply_display_filter,
-)
+from ecgchat_desktop.ui import window_actions
 from ecgchat_desktop.ui.calipers import CaliperSet, TimeCaliper
+from ecgchat_desktop.ui.display_filter import DisplayFilter, apply_display_filter
 from ecgchat_desktop.ui.document import (
     OpenDocument,
     analyse_and_store,
@@ -55,10 +45,6 @@ OPEN_FILTER = ("ECG files (*.hea *.dat *.dcm *.xml *.scp *.csv *.mat *.edf *.txt
 
 _ECG_SUFFIXES = {".hea", ".dcm", ".xml", ".scp", ".csv"}
 _MAX_FOLDER_FILES = 500
-
-
-def _hz_label(v: float | None) -> str:
-    return "off" if not v else f"{v:g} Hz"
 
 
 class MainWindow(QMainWindow):
@@ -186,168 +172,16 @@ class MainWindow(QMainWindow):
         self.segmentQuestion.connect(self._on_segment_question)
 
     def _build_actions(self) -> None:
-        def act(text, slot, shortcut=None, checkable=False, tip=None):
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setCheckable(checkable)
-            if tip:
-                a.setToolTip(tip)
-                a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            self.addAction(a)
-            return a
-
-        self.act_open = act("&Open…", self.open_dialog, QKeySequence.Open, tip="Open ECG files (Ctrl+O)")
-        self.act_quit = act("&Quit", self.close, QKeySequence.Quit)
-        self.act_fit = act("Fit page", lambda: self.view.fit(self._initial_seconds()), "0")
-        self.act_zoom_in = act("Zoom in", lambda: self.view.vb.scaleBy((0.8, 0.8)), QKeySequence.ZoomIn)
-        self.act_zoom_out = act("Zoom out", lambda: self.view.vb.scaleBy((1.25, 1.25)), QKeySequence.ZoomOut)
-        self.act_actual = act("Actual size (1 mm = 1 mm)", self.actual_size, "Ctrl+1")
-        self.act_fiducials = act("Show fiducial points", self._on_fiducials_toggled, "F", checkable=True,
-                                 tip="R peaks and P/QRS/T onsets and offsets from the analysis (F)")
-        self.act_dark = act("Dark theme", self._on_theme_toggled, "Ctrl+D", checkable=True)
-        self.act_page_next = act("Next 10 s", lambda: self._page(+1), QKeySequence.MoveToNextPage)
-        self.act_page_prev = act("Previous 10 s", lambda: self._page(-1), QKeySequence.MoveToPreviousPage)
-        self.act_confirm = act("Confirm statements", lambda: self.findings_panel.request_confirm(), "Ctrl+Return")
-        self.act_stop_answer = act("Stop the answer", lambda: self.chat_panel.stop(), "Esc")
-        self.act_focus_chat = act("Ask a question", lambda: (self.chat_dock.raise_(), self.chat_panel.input.setFocus()),
-                                  "Ctrl+L")
-        self.act_search = act("Search patients", lambda: (self.browser_dock.show(), self.browser.search.setFocus()),
-                              QKeySequence.Find)
-        self.act_report = act("Report preview", lambda: self.tabs.setCurrentWidget(self.report_panel), "Ctrl+Shift+R")
-        self.act_save_report = act("Save report as PDF…", self.save_report, QKeySequence.Save)
-        self.act_print = act("Print report…", self.print_report, QKeySequence.Print)
-        self.act_compare = act("Compare with previous ECG", lambda: self.tabs.setCurrentWidget(self.compare_panel),
-                               "Ctrl+Shift+C")
-        self.act_settings = act("Settings…", self.open_settings, QKeySequence.Preferences)
-        if not self.act_settings.shortcut().toString():
-            self.act_settings.setShortcut(QKeySequence("Ctrl+,"))
-        self.act_median = act("Median beats", lambda: self.tabs.setCurrentIndex(1), "M")
-        self.act_tracing = act("Tracing", lambda: self.tabs.setCurrentIndex(0), "R")
-        self.act_time_caliper = act("Time caliper", lambda: self.calipers.add_time(), "T",
-                                    tip="Add a time caliper: interval in ms and rate per minute (T)")
-        self.act_amp_caliper = act("Amplitude caliper", lambda: self.calipers.add_amplitude(), "A",
-                                   tip="Add an amplitude caliper: mV and mm (A)")
-        self.act_march = act("March out", self._toggle_march, "W", checkable=True,
-                             tip="Repeat the active time caliper across the strip (W)")
-        self.act_remove_caliper = act("Remove caliper", lambda: self.calipers.remove_active(), QKeySequence.Delete)
-        self.act_clear_calipers = act("Clear calipers", lambda: self.calipers.clear(), "Shift+Del")
-        self.act_ask_segment = act("Ask about this segment", self.ask_about_segment, "Ctrl+Shift+A",
-                                   tip="Send the time caliper's span, with the analysis of the beats in it, to the chat")
-        self.layout_actions = QActionGroup(self)
-        for i, name in enumerate(pl.LAYOUTS):
-            a = QAction(pl.LAYOUT_TITLES[name], self, checkable=True)
-            a.setData(name)
-            a.setShortcut(QKeySequence(f"Alt+{i + 1}"))
-            a.triggered.connect(lambda _c=False, n=name: self.set_layout(n))
-            self.layout_actions.addAction(a)
-            self.addAction(a)
+        window_actions.build_actions(self)
 
     def _build_toolbar(self) -> None:
-        tb = QToolBar("View")
-        tb.setObjectName("viewToolbar")
-        tb.setIconSize(QSize(16, 16))
-        self.addToolBar(tb)
-        tb.addAction(self.act_open)
-        tb.addSeparator()
-        self.layout_combo = QComboBox()
-        self.layout_combo.setObjectName("layoutCombo")
-        for name in pl.LAYOUTS:
-            self.layout_combo.addItem(pl.LAYOUT_TITLES[name], name)
-        self.layout_combo.setToolTip("Layout (Alt+1 … Alt+5)")
-        self.layout_combo.currentIndexChanged.connect(lambda _i: self._on_display_changed())
-        self.lead_combo = QComboBox()
-        self.lead_combo.setToolTip("Lead for the single-lead layout")
-        self.lead_combo.currentIndexChanged.connect(lambda _i: self._on_display_changed())
-        self.speed_combo = QComboBox()
-        self.speed_combo.setObjectName("speedCombo")
-        for s in pl.SPEEDS_MM_S:
-            self.speed_combo.addItem(f"{s:g} mm/s", s)
-        self.gain_combo = QComboBox()
-        self.gain_combo.setObjectName("gainCombo")
-        for g in pl.GAINS_MM_MV:
-            self.gain_combo.addItem(f"{g:g} mm/mV", g)
-        self.half_chest = QCheckBox("Chest ½")
-        self.half_chest.setToolTip("Chest leads at half gain (the footer says so)")
-        for w in (self.speed_combo, self.gain_combo):
-            w.currentIndexChanged.connect(lambda _i: self._on_display_changed())
-        self.half_chest.toggled.connect(lambda _c: self._on_display_changed())
-        self.hp_combo, self.lp_combo, self.notch_combo = QComboBox(), QComboBox(), QComboBox()
-        for combo, choices, tip in ((self.hp_combo, HIGHPASS_CHOICES_HZ, "High-pass (baseline) filter, display only"),
-                                    (self.lp_combo, LOWPASS_CHOICES_HZ, "Low-pass (muscle noise) filter, display only"),
-                                    (self.notch_combo, NOTCH_CHOICES_HZ, "Mains notch filter, display only")):
-            for c in choices:
-                combo.addItem(_hz_label(c), c or 0.0)
-            combo.setToolTip(tip)
-            combo.currentIndexChanged.connect(lambda _i: self._on_filter_changed())
-        for w in (QLabel(" Layout "), self.layout_combo, self.lead_combo, QLabel("  "), self.speed_combo,
-                  self.gain_combo, self.half_chest, QLabel("  HP "), self.hp_combo, QLabel(" LP "),
-                  self.lp_combo, QLabel(" Notch "), self.notch_combo):
-            tb.addWidget(w)
-        tb.addSeparator()
-        tb.addAction(self.act_fiducials)
-        tb2 = QToolBar("Calipers")
-        tb2.setObjectName("caliperToolbar")
-        self.addToolBar(tb2)
-        for a in (self.act_time_caliper, self.act_amp_caliper, self.act_march, self.act_ask_segment):
-            tb2.addAction(a)
-        self.caliper_readout = QLabel("")
-        self.caliper_readout.setObjectName("caliperReadout")
-        self.caliper_readout.setMinimumWidth(160)
-        tb2.addWidget(self.caliper_readout)
-        self.caliper_toolbar = tb2
-        self.view_toolbar = tb
+        window_actions.build_toolbars(self)
 
     def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m_file = mb.addMenu("&File")
-        m_file.addAction(self.act_open)
-        self.recent_menu = m_file.addMenu("Open &recent")
-        self._rebuild_recent_menu()
-        self.file_menu = m_file
-        m_file.addSeparator()
-        for a in (self.act_report, self.act_save_report, self.act_print):
-            m_file.addAction(a)
-        m_file.addSeparator()
-        self.file_menu_tail = m_file.addAction(self.act_quit)
-        m_view = mb.addMenu("&View")
-        for a in self.layout_actions.actions():
-            m_view.addAction(a)
-        m_view.addSeparator()
-        for a in (self.act_tracing, self.act_median, self.act_fiducials, self.act_fit, self.act_zoom_in,
-                  self.act_zoom_out, self.act_actual, self.act_page_prev, self.act_page_next):
-            m_view.addAction(a)
-        m_view.addAction(self.act_compare)
-        m_view.addAction(self.act_report)
-        m_view.addSeparator()
-        m_view.addAction(self.act_dark)
-        self.view_menu = m_view
-        self.tools_menu = mb.addMenu("&Tools")
-        for a in (self.act_time_caliper, self.act_amp_caliper, self.act_march, self.act_remove_caliper,
-                  self.act_clear_calipers, self.act_ask_segment):
-            self.tools_menu.addAction(a)
-        self.tools_menu.addSeparator()
-        self.tools_menu.addAction(self.act_confirm)
-        self.tools_menu.addSeparator()
-        self.tools_menu.addAction(self.act_settings)
-        self.help_menu = mb.addMenu("&Help")
-        self.help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
-        self.help_menu.addAction("About", self.show_about)
+        window_actions.build_menus(self)
 
     def _build_statusbar(self) -> None:
-        sb = self.statusBar()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.hide()
-        self.busy_label = QLabel("")
-        self.store_label = QLabel("Database: opening…")
-        self.model_label = QLabel("")
-        sb.addWidget(self.busy_bar)
-        sb.addWidget(self.busy_label, 1)
-        sb.addPermanentWidget(self.model_label)
-        sb.addPermanentWidget(self.store_label)
+        window_actions.build_statusbar(self)
 
     def _apply_prefs_to_controls(self) -> None:
         p = self.prefs
@@ -420,6 +254,15 @@ class MainWindow(QMainWindow):
                 pass
 
         def done(_r=None):
+            import gc
+
+            # The imported libraries are millions of long-lived objects; a full collection that
+            # scans them all pauses every thread for a few hundred ms. Freeze them out of it.
+            # Fewer, later collections of the young generations too: the window makes many
+            # short-lived objects, and each full collection is a pause for the event loop.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(10_000, 20, 20)
             self.components_ready = True
             self._end_busy("Ready")
             self.componentsReady.emit()

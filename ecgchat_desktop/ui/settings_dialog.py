@@ -51,7 +51,7 @@ class SettingsDialog(QDialog):
         self.n_ctx.setSingleStep(1024)
         self.n_threads = QSpinBox()
         self.n_threads.setRange(0, 256)
-        self.n_threads.setSpecialValueText("automatic")
+        self.n_threads.setSpecialValueText("automatic (all cores but one)")
         self.n_gpu = QSpinBox()
         self.n_gpu.setRange(-1, 999)
         self.n_gpu.setSpecialValueText("all layers")
