@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
             # scans them all pauses every thread for a few hundred ms. Freeze them out of it.
             # Fewer, later collections of the young generations too: the window makes many
             # short-lived objects, and each full collection is a pause for the event loop.
-            gc.collect()
+            # (No gc.collect() first: on this heap it would itself pause the loop ~300 ms.)
             gc.freeze()
             gc.set_threshold(10_000, 20, 20)
             self.components_ready = True
@@ -396,6 +396,12 @@ class MainWindow(QMainWindow):
         self._show_findings(doc)
         if doc.record_id is not None:
             self.browser.refresh()
+        if self.components_ready:
+            import gc
+
+            # What was built for this document lives as long as it is open: keep it out of
+            # the full collections too, so that those stay short (see _warm_up).
+            gc.freeze()
         self.analysisShown.emit(doc)
         self._open_next()
 
