@@ -108,3 +108,34 @@ def test_ask_about_segment_carries_the_analysis_of_its_beats(qtbot, window):
     if doc.findings is not None and doc.findings.measurements.beats:
         n = len([b for b in doc.findings.measurements.beats if 0 <= b.r_peak <= 5000])
         assert f"{n} beat(s)" in text
+
+
+def test_caliper_leg_dragged_with_the_mouse(qtbot, window):
+    """A real press-move-release on the view's viewport moves one leg of the caliper."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    with qtbot.waitSignal(window.documentShown, timeout=60_000):
+        window.open_paths([str(SAMPLES_DIR / "ptbxl-00001" / "00001_hr.hea")])
+    view = window.view
+    cal = window.calipers.add_time(LEFT_MARGIN_MM + 50.0, LEFT_MARGIN_MM + 70.0)  # 800 ms
+    qtbot.wait(50)
+    y_mm = view.layout_.row_baselines_mm[1]
+    start = view.map_mm_to_widget(cal.b, y_mm)
+    end = view.map_mm_to_widget(cal.b + 5.0, y_mm)   # 5 mm = 200 ms further
+    vp = view.viewport()
+
+    def send(kind, pos, buttons):
+        ev = QMouseEvent(kind, QPointF(pos), vp.mapToGlobal(QPointF(pos)), Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(vp, ev)
+
+    send(QEvent.MouseButtonPress, start, Qt.LeftButton)
+    for k in range(1, 11):
+        p = QPointF(start.x() + (end.x() - start.x()) * k / 10, start.y())
+        send(QEvent.MouseMove, p, Qt.LeftButton)
+        qtbot.wait(5)
+    send(QEvent.MouseButtonRelease, end, Qt.NoButton)
+    qtbot.wait(20)
+    assert cal.interval_ms() == pytest.approx(1000.0, abs=15.0)  # within a pixel at this zoom
+    assert "ms" in window.caliper_readout.text()
