@@ -113,9 +113,6 @@ class ChatController(QObject):
             self.worker = None
 
     # -------------------------------------------------------------- asking
-    def forget(self, key) -> None:
-        self._sessions.pop(key, None)
-
     def restore_history(self, key, findings, turns: list[tuple[str, str]]) -> None:
         """Conversation reopened from the database: the model sees its earlier turns."""
         self._pending_history = (key, findings, turns)

@@ -558,12 +558,8 @@ class MainWindow(QMainWindow):
                           on_done=done, on_error=lambda e: self._end_busy(f"Filter failed: {e}"))
 
     def _initial_seconds(self) -> float | None:
-        if self.doc is None:
-            return None
         lay = self.view.layout_
-        if lay is not None and lay.layout in ("12x1", "single") and self.doc.ecg.duration_s > 12:
-            return 10.0
-        return None
+        return self._initial_seconds_for(lay) if lay is not None else None
 
     def footer_text(self, lay: pl.PaperLayout) -> str:
         chest = f" (chest leads {lay.chest_gain_mm_mv:g} mm/mV)" if lay.chest_gain_mm_mv != lay.gain_mm_mv else ""
