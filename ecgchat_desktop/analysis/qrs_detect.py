@@ -27,7 +27,6 @@ REFRACTORY_S = 0.2
 T_WAVE_WINDOW_S = 0.36
 MWI_S = 0.10
 ENERGY_CLIP = 1.5
-WEIGHT_POWER = 1.0  # lead weight = (QRS peak / inter-beat level) ** this, per 4-s block
 
 
 def qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
@@ -67,7 +66,7 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
         seg = e[:, b * blk: (b + 1) * blk if b < nb - 1 else n]
         mwi = uniform_filter1d(seg, max(1, int(MWI_S * fs)), axis=1)
         w[:, b] = np.percentile(mwi, 98, axis=1) / (np.median(mwi, axis=1) + 1e-9)
-    w = w ** WEIGHT_POWER
+    w = np.log1p(w)
     w = w / (w.sum(axis=0, keepdims=True) + 1e-12)
     centers = (np.arange(nb) + 0.5) * blk
     wt = np.stack([np.interp(np.arange(n), centers, w[i]) for i in range(e.shape[0])])
