@@ -126,7 +126,7 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
             v = abs(v)
         before = text[max(0, m.start() - 25):m.start()]
         after = text[m.end():m.end() + 12]
-        if (re.search(r"(-|–|to|and|between|from)\s*$", before) or re.match(r"\s*(-|–|to)\s*\d", after)) \
+        if (re.search(r"(-|–|to|and|between|from)\s*\+?$", before) or re.match(r"\s*(-|–|to)\s*[-+]?\d", after)) \
                 and not re.search(r"\bfrom\s+-?\d", text[max(0, m.start() - 45):m.end() + 2]):
             continue  # part of a reference range ("120-200 ms"); "rose from 106 to 248 bpm" is a claim
         reference_context = re.search(

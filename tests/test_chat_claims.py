@@ -267,3 +267,15 @@ def test_findings_reported_as_found_are_claims_even_next_to_causes():
     report = check_answer("The PVCs were found in the QRS of the left bundle branch block and caused by a "
                           "premature atrial contraction.", NORMAL)
     assert {c.text for c in report.flagged} >= {"left bundle branch block", "premature atrial contraction"}
+
+
+def test_past_tense_reports_are_claims():
+    text = "No abnormalities, but the left bundle branch block was present and caused by a premature beat."
+    assert "left bundle branch block" in {c.text for c in check_answer(text, NORMAL).flagged}
+    assert check_answer("The ECG showed atrial fibrillation.", NORMAL).verdict == "contradicted"
+
+
+def test_negated_comparisons_and_quoted_evidence_ranges():
+    assert check_answer("No, the QTc above 500 ms does not put the patient at risk.", NORMAL).verdict == "verified"
+    assert check_answer("The QTc is not above 400 ms.", NORMAL).verdict == "contradicted"
+    assert check_answer("The P axis +55° is within -30° to +105°.", NORMAL).verdict == "verified"

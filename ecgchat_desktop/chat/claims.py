@@ -129,6 +129,7 @@ _GENERIC = re.compile(
 _DEICTIC = re.compile(
     r"\b(this|the|your|patient'?s?) (ecg|ekg|tracing|recording|electrocardiogram|patient|heart|rhythm)\b"
     r"|\bshows?\b|\bshowing\b|\bdemonstrates?\b|\breveals?\b|\bthere (is|are|was|were)\b|\bconsistent with\b"
+    r"|\bshowed\b|\bshown\b|\b(was|were) present\b"
     r"|\bindicat(es?|ing)\b|\bsuggest(s|ive|ing)?\b|\bcompatible with\b|\bevidence of\b|\bdiagnos[ie]s\b"
     r"|\bfindings?\b|\bwe see\b|\bi see\b|\b(is|are) (present|seen|noted|detected)\b|\byou have\b"
     r"|\bthe patient has\b|\bhere\b|\bmeasured\b|\bdetected\b"
@@ -346,7 +347,7 @@ _COMPARATOR_BEFORE = re.compile(
     r"(?P<cmp>[<>≤≥]=?|=>|=<|\b(?:less|more|greater|longer|shorter|faster|slower|higher|lower) than|\bunder|\bover"
     r"|\babove|\bbelow|\bexceed(?:s|ing)?|\bat least|\bat most|\bup to|\bbeyond|\bwithin)\s*(?:of\s+)?$",
     re.I)
-_RANGE_BEFORE = re.compile(rf"(?:between\s+{_NUM}\s*(?:\w+\s*)?and|from\s+{_NUM}\s*(?:\w+\s*)?to|{_NUM}\s*(?:\w+\s*)?(?:-|–|to)\s*)\s*$", re.I)
+_RANGE_BEFORE = re.compile(rf"(?:between\s+{_NUM}\s*(?:°|\w+)?\s*and|from\s+{_NUM}\s*(?:°|\w+)?\s*to|{_NUM}\s*(?:°|\w+)?\s*(?:-|–|to)\s*)\s*$", re.I)
 _RANGE_AFTER = re.compile(rf"^\s*(?:-|–|to|and)\s*{_NUM}", re.I)
 _UNIT_FAMILY = {"ms": "ms", "bpm": "bpm", "deg": "deg", "mv": "mv"}
 _QUANTITY_FAMILY = {
@@ -695,6 +696,10 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
             comparator = ">" if any(k in word for k in (">", "≥", "more", "greater", "longer", "faster",
                                                          "higher", "over", "above", "exceed", "at least",
                                                          "beyond")) else "<"
+            # "No, the QTc above 500 ms does not ...", "did not find QTc above 500": the claim is the opposite
+            if _NEG_PRE.search(" ".join(clause.split()[-8:])) or re.match(
+                    r"[^.;,]{0,25}\b(does|did|is|was|are|were) not\b|[^.;,]{0,25}\bn't\b", sentence[end:]):
+                comparator = "<" if comparator == ">" else ">"
         elif reference or not about:
             continue
         quantity = _nearest_quantity(clause, family)
