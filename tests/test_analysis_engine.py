@@ -110,3 +110,8 @@ def test_analysis_imports_no_gui_or_ml_stack():
             "print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_no_p_overlays_when_p_is_absent(data_dir):
+    m = measure(load_wfdb(data_dir / "ptb-xl" / "records500" / "00000" / "00307_hr"))  # AFIB
+    assert all(b.p_onset is None and b.p_offset is None for b in m.beats)

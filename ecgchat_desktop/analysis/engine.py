@@ -253,6 +253,9 @@ def measure(ecg) -> Measurements:
     p_global = bounds.p_present and (m.p_wave_fraction or 0.0) >= 0.5
     if not p_global and bounds.p_present:
         notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
+        # No P overlays either: a few chance matches are not P waves.
+        for b in beats:
+            b.p_onset = b.p_peak = b.p_offset = None
     if p_global:
         # Sinus P waves keep a fixed PR (SD <= 6 ms in every LUDB record with P waves);
         # fibrillation waves that happen to resemble a P wave do not.
