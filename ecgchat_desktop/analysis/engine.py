@@ -1,9 +1,11 @@
 """`measure(ecg) -> Measurements`: the whole measurement pipeline.
 
-raw (original rate) ─ pacing spikes ─▶ resample to 500 Hz ─▶ clean (baseline, mains,
-low-pass) ─▶ lead quality ─▶ multi-lead QRS detection (usable leads) ─▶ beat classes
-─▶ median beat (dominant beats) ─▶ global fiducials ─▶ per-beat fiducials, intervals,
-amplitudes, axes, rhythm statistics.
+raw (original rate) ─ pacing-spike candidates ─▶ resample to 500 Hz (1000 Hz for
+>= 1 kHz input) ─▶ clean (high-pass, mains notch) ─▶ lead quality ─▶ multi-lead QRS
+detection on the usable leads (spikes confirmed against it, then blanked) ─▶ beat
+classes, artefact rejection ─▶ spline baseline through PR-segment knots ─▶ beats
+aligned on the dominant QRS ─▶ median beat of the dominant beats ─▶ global fiducials ─▶
+per-beat fiducials, P waves between beats, intervals, amplitudes, axes, RR statistics.
 """
 
 from __future__ import annotations
