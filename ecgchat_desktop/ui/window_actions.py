@@ -13,6 +13,14 @@ from ecgchat_desktop.ui import paper_layout as pl
 from ecgchat_desktop.ui.display_filter import HIGHPASS_CHOICES_HZ, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ
 
 
+def _encoder_status() -> str:
+    """Whether this build has an ECG encoder model (found without importing onnxruntime)."""
+    from ecgchat_desktop.settings import MODELS_DIR
+
+    models = list(MODELS_DIR.glob("*.onnx")) if MODELS_DIR.is_dir() else []
+    return "ECG encoder: " + (models[0].stem if models else "none installed")
+
+
 def _hz_label(v: float | None) -> str:
     return "off" if not v else f"{v:g} Hz"
 
@@ -176,7 +184,10 @@ def build_statusbar(win) -> None:
     win.busy_label = QLabel("")
     win.store_label = QLabel("Database: opening…")
     win.model_label = QLabel("")
+    win.encoder_label = QLabel(_encoder_status())
+    win.encoder_label.setToolTip("The ECG encoder (ONNX) gives zero-shot scores and similar cases when installed")
     sb.addWidget(win.busy_bar)
     sb.addWidget(win.busy_label, 1)
+    sb.addPermanentWidget(win.encoder_label)
     sb.addPermanentWidget(win.model_label)
     sb.addPermanentWidget(win.store_label)
