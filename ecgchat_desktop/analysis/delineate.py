@@ -38,7 +38,6 @@ P_SMOOTH_S = 0.016
 P_ON_REACH_S = 0.12  # how far before the P peak its onset is searched
 T_SMOOTH_S = 0.020
 QTC_MAX_S = 0.62
-REFINE_SMOOTH_S = 0.004  # second, narrow trapezium pass on a lightly smoothed curve (0: off)
 U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
 
 
@@ -139,20 +138,6 @@ def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
     return int(xi[int(np.argmax(area))])
 
 
-def _refine(y_fine: np.ndarray, est: int, xm: int, xr: int, half: int) -> int:
-    """The trapezium once more, on a less smoothed curve and only within +-half of the
-    estimate from the smoother one (the smoothing widens sharp wave ends by half its
-    window; the narrow search keeps noise from pulling the result away)."""
-    lo, hi = min(xm, xr), max(xm, xr)
-    a, b = max(lo, est - half), min(hi, est + half)
-    if b <= a:
-        return est
-    step = 1 if xr > xm else -1
-    xi = np.arange(a, b + 1)
-    area = (y_fine[xm] - y_fine[xi]) * np.abs(2 * xr - xi - xm)
-    return int(xi[int(np.argmax(area))]) if step else est
-
-
 def _smooth(x: np.ndarray, width: float) -> np.ndarray:
     w = max(1, int(round(width)))
     return uniform_filter1d(x, w, axis=-1, mode="nearest") if w > 1 else x
@@ -196,14 +181,8 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             ds = np.gradient(sp)
             up = int(np.argmax(ds[:pk])) if pk > 0 else 0
             down = pk + int(np.argmin(ds[pk:]))
-            xr_on, xr_off = max(0, pk - int(P_ON_REACH_S * fs)), min(sp.size - 1, pk + int(0.12 * fs))
-            p_on = _trapezium(sp, up, xr_on)
-            p_off = _trapezium(sp, down, xr_off)
-            if REFINE_SMOOTH_S:
-                fine = _spatial_magnitude(_smooth(m[:, p_lo:p_hi + 1], REFINE_SMOOTH_S * fs) - line)
-                h = int(P_SMOOTH_S * fs / 2)
-                p_on = _refine(fine, p_on, up, xr_on, h)
-                p_off = _refine(fine, p_off, down, xr_off, h)
+            p_on = _trapezium(sp, up, max(0, pk - int(P_ON_REACH_S * fs)))
+            p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
             out.p_present = True
             out.p_peak = float(p_lo + pk)
             out.p_onset = float(p_lo + p_on)
@@ -240,10 +219,5 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
                         end = trough
             ds = np.gradient(st[tp:end + 1])
             xm = tp + int(np.argmin(ds)) if ds.size else tp
-            t_off = _trapezium(st, xm, end)
-            if REFINE_SMOOTH_S:
-                fine = np.zeros(n)
-                fine[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, REFINE_SMOOTH_S * fs))
-                t_off = _refine(fine, t_off, xm, end, int(T_SMOOTH_S * fs / 2))
-            out.t_offset = float(t_off)
+            out.t_offset = float(_trapezium(st, xm, end))
     return out
