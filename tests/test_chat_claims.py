@@ -279,3 +279,9 @@ def test_negated_comparisons_and_quoted_evidence_ranges():
     assert check_answer("No, the QTc above 500 ms does not put the patient at risk.", NORMAL).verdict == "verified"
     assert check_answer("The QTc is not above 400 ms.", NORMAL).verdict == "contradicted"
     assert check_answer("The P axis +55° is within -30° to +105°.", NORMAL).verdict == "verified"
+
+
+def test_hedged_mentions_are_claims():
+    text = "It is possible that the data contained other conditions (e.g., supraventricular tachycardia)."
+    assert check_answer(text, NORMAL).flagged[0].text == "supraventricular tachycardia"
+    assert check_answer("This is probably atrial fibrillation.", NORMAL).verdict == "contradicted"

@@ -130,6 +130,8 @@ _DEICTIC = re.compile(
     r"\b(this|the|your|patient'?s?) (ecg|ekg|tracing|recording|electrocardiogram|patient|heart|rhythm)\b"
     r"|\bshows?\b|\bshowing\b|\bdemonstrates?\b|\breveals?\b|\bthere (is|are|was|were)\b|\bconsistent with\b"
     r"|\bshowed\b|\bshown\b|\b(was|were) present\b"
+    # hedged claims are still claims about this ECG ("it is possible that ... (e.g. SVT)")
+    r"|\bit is (possible|likely|probable)\b|\bpossibl[ey]\b|\bprobabl[ey]\b|\blikely\b"
     r"|\bindicat(es?|ing)\b|\bsuggest(s|ive|ing)?\b|\bcompatible with\b|\bevidence of\b|\bdiagnos[ie]s\b"
     r"|\bfindings?\b|\bwe see\b|\bi see\b|\b(is|are) (present|seen|noted|detected)\b|\byou have\b"
     r"|\bthe patient has\b|\bhere\b|\bmeasured\b|\bdetected\b"
