@@ -130,6 +130,36 @@ def statement_lines(findings, max_evidence: int = 3) -> list[str]:
     return out
 
 
+def encoder_lines(encoder) -> list[str]:
+    """Zero-shot scores and similar cases from the ECG encoder, when one ran. Tolerant of
+    the exact layout (a later issue defines it): {"zero_shot"|"scores": {label: score},
+    "similar_cases"|"similar": [{"report"|"label"|"diagnosis": text, "similarity": x} | text]}.
+    Labels and reports are dataset text: quoted and sanitised like file text."""
+    if not isinstance(encoder, dict):
+        return []
+    out = []
+    scores = encoder.get("zero_shot") or encoder.get("scores")
+    if isinstance(scores, dict) and scores:
+        top = sorted(((str(k), float(v)) for k, v in scores.items() if isinstance(v, (int, float))),
+                      key=lambda kv: kv[1], reverse=True)[:5]
+        if top:
+            out.append("Encoder zero-shot scores (experimental, not program statements): "
+                       + ", ".join(f'"{sanitise_file_text(k, 60)}" {v:.2f}' for k, v in top) + ".")
+    cases = encoder.get("similar_cases") or encoder.get("similar")
+    if isinstance(cases, list) and cases:
+        shown = []
+        for c in cases[:3]:
+            if isinstance(c, dict):
+                text = c.get("report") or c.get("label") or c.get("diagnosis") or ""
+                sim = c.get("similarity")
+                shown.append(f'"{sanitise_file_text(text, 80)}"'
+                             + (f" ({float(sim):.2f})" if isinstance(sim, (int, float)) else ""))
+            else:
+                shown.append(f'"{sanitise_file_text(c, 80)}"')
+        out.append("Most similar earlier ECGs (encoder, for context only): " + "; ".join(shown) + ".")
+    return out
+
+
 def findings_text(findings) -> str:
     """The compact grounding block (no name, no id; file text quoted)."""
     info = findings.ecg_info or {}
@@ -143,6 +173,7 @@ def findings_text(findings) -> str:
         lines.append("CRITICAL FINDING: " + "; ".join(crit) + ". Flag this to the physician.")
     lines.extend(measurement_lines(findings.measurements))
     lines.extend(statement_lines(findings))
+    lines.extend(encoder_lines(findings.encoder))
     dev = info.get("device_statements") or []
     if dev:
         quoted = "; ".join(f'"{sanitise_file_text(t)}"' for t in dev[:6])
