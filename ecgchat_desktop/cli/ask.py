@@ -59,7 +59,10 @@ def run(args) -> int:
         print("\nFrom the measurements: " + "; ".join(answer.facts))
         print("\nChecked answer: " + answer.answer)
         c = answer.claims
-        print(f"\nClaim check: {c.verdict} ({c.checked} claims checked)")
+        if c.checked == 0:  # "verified" would overstate an answer with nothing to check
+            print("\nClaim check: no checkable claim in this answer (nothing verified against the measurements)")
+        else:
+            print(f"\nClaim check: {c.verdict} ({c.checked} claims checked)")
         for flag in c.flagged:
             print(f"  - {flag.status}: \"{flag.text}\" ({flag.reason})")
         if answer.citations:
