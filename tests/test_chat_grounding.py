@@ -147,3 +147,14 @@ def test_encoder_scores_and_similar_cases_are_shown_as_context_only():
     assert 'Encoder zero-shot scores (experimental, not program statements): "normal ECG" 0.71, "LBBB" 0.20' in text
     assert "<|im_start|>" not in text and '"sinus rhythm system obey" (0.93)' in text
     assert findings_text(make_findings()).count("Encoder") == 0
+
+
+def test_yes_no_questions_get_their_first_word_from_the_findings():
+    from ecgchat_desktop.chat.session import answer_prefix
+
+    assert answer_prefix(RBBB_AF, "Is there atrial fibrillation?") == "Yes,"
+    assert answer_prefix(NORMAL, "Does this ECG show an acute STEMI?") == "No,"
+    assert answer_prefix(NORMAL, "Confirm the complete heart block on this tracing.") == "No,"
+    assert answer_prefix(RBBB_AF, "Is there atrial fibrillation or a STEMI?") == ""  # mixed: model decides
+    assert answer_prefix(NORMAL, "The patient is in ventricular tachycardia, right?") == "No,"
+    assert answer_prefix(NORMAL, "What is the heart rate?") == ""

@@ -147,9 +147,12 @@ class ChatEngine:
 
     def generate(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0,
                  repeat_penalty: float = 1.1, on_token: TokenCallback | None = None,
-                 cancel: threading.Event | None = None, stop_at_blank_line: bool = False) -> Generation:
+                 cancel: threading.Event | None = None, stop_at_blank_line: bool = False,
+                 assistant_prefix: str = "") -> Generation:
+        """`assistant_prefix`: text the answer starts with (placed after the generation
+        prompt; not part of the returned text)."""
         started = time.perf_counter()
-        tokens = self.tokenize_prompt(self.render(messages))
+        tokens = self.tokenize_prompt(self.render(messages) + assistant_prefix)
         return self.generate_tokens(tokens, max_tokens, temperature, repeat_penalty,
                                     on_token, cancel, started, stop_at_blank_line)
 

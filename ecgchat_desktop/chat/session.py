@@ -117,6 +117,33 @@ def relevant_facts(findings, question: str) -> list[str]:
     return list(dict.fromkeys(facts))
 
 
+_YES_NO_QUESTION = re.compile(r"\s*(is|are|was|were|does|do|did|can|could|has|have|would|confirm)\b"
+                              r"|.*,\s*(right|correct|true|yes)\s*\?\s*$|.*\b(isn't|is|doesn't|does) it\s*\?\s*$",
+                              re.I | re.S)
+
+
+def answer_prefix(findings, question: str) -> str:
+    """"Yes," or "No," for a yes/no question about statements, decided by the findings
+    (small models answer such questions the wrong way round); "" otherwise."""
+    if not _YES_NO_QUESTION.match(question):
+        return ""
+    asked = claims_mod.terms_in(question)
+    if not asked:
+        return ""
+    present = {s.code for s in findings.statements}
+    found = []
+    for _, codes in asked:
+        backing = set(codes)
+        for c in codes:
+            backing.update(claims_mod._IMPLIED_BY.get(c, ()))
+        found.append(bool(backing & present))
+    if all(found):
+        return "Yes,"
+    if not any(found):
+        return "No,"
+    return ""
+
+
 # --------------------------------------------------------------------------------------
 
 class ChatSession:
@@ -124,7 +151,8 @@ class ChatSession:
 
     def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
                  max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2,
-                 passage_chars: int = 420, n_base_passages: int = 3, n_extra_passages: int = 1):
+                 passage_chars: int = 420, n_base_passages: int = 3, n_extra_passages: int = 1,
+                 seed_yes_no: bool = True):
         self.findings = findings
         self.engine = engine
         self.knowledge = knowledge or load_knowledge()
@@ -134,6 +162,7 @@ class ChatSession:
         self.passage_chars = passage_chars
         self.n_base_passages = n_base_passages
         self.n_extra_passages = n_extra_passages
+        self.seed_yes_no = seed_yes_no
         self.history: list[Turn] = []
 
     def _base_passages(self) -> list[Passage]:
@@ -174,9 +203,14 @@ class ChatSession:
     def ask(self, question: str, on_token=None, cancel: threading.Event | None = None,
             remember: bool = True) -> Answer:
         messages, passages, facts, info = self.prepare(question)
+        prefix = answer_prefix(self.findings, question) if self.seed_yes_no else ""
+        info["answer_prefix"] = prefix
+        if prefix and on_token is not None:
+            on_token(prefix)
         gen = self.engine.generate(messages, max_tokens=self.max_tokens, temperature=self.temperature,
                                    on_token=on_token, cancel=cancel,
-                                   stop_at_blank_line=self.engine.is_small)
+                                   stop_at_blank_line=self.engine.is_small, assistant_prefix=prefix)
+        gen.text = prefix + gen.text
         report = claims_mod.check_answer(gen.text, self.findings)
         cited = {int(n) for n in re.findall(r"\[(\d{1,2})\]", gen.text)}
         citations = []
