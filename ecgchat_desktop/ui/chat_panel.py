@@ -67,6 +67,7 @@ class ChatController(QObject):
         self._sessions: dict[object, object] = {}
         self._serial = 0
         self._cancel: threading.Event | None = None
+        self._warm_pending = None  # (key, findings) to prefill once the model is loaded
         self.model_settings = dict(model_settings or {})
 
     # -------------------------------------------------------------- model
@@ -95,6 +96,31 @@ class ChatController(QObject):
         self.worker, self.model_info = result
         self.state = "ready"
         self.modelStatus.emit("ready", f"Model: {self.model_info.get('model')} · {self.device_short()}")
+        pending, self._warm_pending = self._warm_pending, None
+        if pending is not None:
+            self.warm(*pending)
+
+    def warm(self, key, findings) -> None:
+        """Evaluate the findings part of the prompt while the physician reads the tracing, so
+        the first answer starts in about half a second instead of several seconds."""
+        if findings is None:
+            return
+        if self.worker is None:
+            self._warm_pending = (key, findings)
+            return
+        worker = self.worker
+
+        def on_model_thread(engine):
+            from ecgchat_desktop.chat.session import ChatSession
+
+            session = self._sessions.get(key)
+            if session is None or session.findings is not findings:
+                session = ChatSession(findings, engine)
+                self._sessions[key] = session
+            return session.prefill()
+
+        # A failed warm-up only costs speed; the question itself reports real errors.
+        run_in_background(worker.call, on_model_thread, on_error=lambda _exc: None, owner=self)
 
     def _on_load_failed(self, exc) -> None:
         self.state = "failed"
@@ -136,9 +162,10 @@ class ChatController(QObject):
             session = self._sessions.get(key)
             if session is None or session.findings is not findings:
                 session = ChatSession(findings, engine)
-                if pending is not None and pending[0] == key:
-                    session.history = [Turn(q, a) for q, a in pending[2]]
                 self._sessions[key] = session
+            if pending is not None and pending[0] == key and not session.history:
+                # A conversation reopened from the database (the session may be a warmed one).
+                session.history = [Turn(q, a) for q, a in pending[2]]
             return session.ask(question, on_token=lambda t: bridge.token.emit(serial, t), cancel=cancel)
 
         def work():
@@ -275,6 +302,7 @@ class ChatPanel(QWidget):
         self._chat = {"chat_id": None}
         self._entries = []
         self._set_suggestions(findings)
+        self.controller.warm(key, findings)
         if store is not None and record_id is not None:
             run_in_background(self._load_history, store, record_id, on_done=self._on_history, owner=self)
         self._render()
@@ -416,6 +444,9 @@ class ChatPanel(QWidget):
             model = e.get("model") or "model"
             cancelled = False
         color, label = VERDICT_STYLE.get(verdict, ("#555555", verdict))
+        if verdict == "verified" and not claims.get("checked"):
+            # Nothing in the text could be checked: do not show it as trusted.
+            color, label = "#555555", "no checkable claim — read as unverified model text"
         out = [f"<p><b>Model</b> <small>({html.escape(model)})</small>:<br>"
                f"{html.escape(e['text']).replace(chr(10), '<br>')}</p>"]
         if cancelled:
