@@ -89,6 +89,17 @@ def test_unusable_database_is_one_line_and_exit_2(incoming, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and "database" in err
 
 
+def test_file_that_is_not_a_database_is_refused_untouched(incoming, tmp_path, capsys):
+    bogus = tmp_path / "notes.sqlite3"
+    bogus.write_bytes(b"this is a text file, not SQLite\n" * 10)
+    before = bogus.read_bytes()
+    code = main(["import", str(incoming), "--db", f"sqlite:///{bogus}"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "not a database" in err
+    assert bogus.read_bytes() == before
+
+
 def test_collect_files_skips_wfdb_companions_and_segments(data_dir):
     files, missing = collect_files([data_dir / "wfdb-formats"])
     names = {f.relative_to(data_dir / "wfdb-formats").as_posix() for f in files}

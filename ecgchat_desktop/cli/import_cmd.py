@@ -151,7 +151,7 @@ def run(args) -> int:
     try:
         store = open_store(args.db)
     except StoreError as exc:
-        print(f"ecgchat import: error: database: {exc}", file=sys.stderr)
+        print(f"ecgchat import: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # bad URL, missing driver, server down
         print(f"ecgchat import: error: database cannot be opened: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import sqlalchemy.exc
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -122,6 +123,11 @@ def open_store(url: str | os.PathLike | None = None, *, upgrade: bool = True) ->
             if rev != head_revision():
                 raise StoreError(f"database schema is at {rev!r}, this program needs {head_revision()!r}")
             result = {"from": rev, "to": rev, "backup": None}
+    except sqlalchemy.exc.DBAPIError as exc:
+        engine.dispose()
+        # One clear line for the user (the driver's own message), not SQLAlchemy's help links.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(f"database {engine.url.render_as_string(hide_password=True)} cannot be opened: {reason}") from None
     except Exception:
         engine.dispose()
         raise
