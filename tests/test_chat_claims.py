@@ -285,3 +285,15 @@ def test_hedged_mentions_are_claims():
     text = "It is possible that the data contained other conditions (e.g., supraventricular tachycardia)."
     assert check_answer(text, NORMAL).flagged[0].text == "supraventricular tachycardia"
     assert check_answer("This is probably atrial fibrillation.", NORMAL).verdict == "contradicted"
+
+
+@pytest.mark.parametrize("text", [
+    "The rate is a normal resting heart rate of approximately 95 beats per minute.",
+    "Typically the PR here is 240 ms.",
+])
+def test_a_single_value_called_normal_is_still_checked(text):
+    # "normal"/"typical" alone do not make a point value general knowledge: a small model
+    # writes such sentences about the patient, so the number is held against the findings.
+    report = check_answer(text, NORMAL)
+    assert report.checked == 1
+    assert report.claims[0].status in (CONTRADICTED, UNSUPPORTED)

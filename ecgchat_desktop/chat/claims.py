@@ -345,6 +345,16 @@ _LEADS = re.compile(r"(?<![\w])(aVR|aVL|aVF|V[1-6]|III|II|I)(?![\w])")
 _REFERENCE_CUE = re.compile(
     r"\b(normal(ly)?|typical(ly)?|usually|upper limit|lower limit|range|reference|threshold|cut-?off|should be"
     r"|up to|defined|criteria|considered|guidelines?|calibrat\w*|gain|paper speed)\b", re.I)
+# "normal", "typical", "usually" alone do not make a single value a reference: a small model
+# writes "a normal resting heart rate of approximately 95 bpm" about this patient. Only a range,
+# a limit or one of the stronger cues below exempts a number from the check.
+_REFERENCE_CUE_STRONG = re.compile(
+    r"\b(upper limit|lower limit|range|reference|threshold|cut-?off|should be"
+    r"|up to|defined|criteria|considered|guidelines?|calibrat\w*|gain|paper speed)\b", re.I)
+# "less than 450 ms in men and 460 ms in women": the second value shares the first one's limit.
+_COMPARATOR_IN_CLAUSE = re.compile(
+    r"[<>≤≥]|\b(?:less|more|greater|longer|shorter|higher|lower) than\b|\b(?:under|over|above|below|exceed\w*"
+    r"|at least|at most|up to|beyond|within|between)\b", re.I)
 _COMPARATOR_BEFORE = re.compile(
     r"(?P<cmp>[<>≤≥]=?|=>|=<|\b(?:less|more|greater|longer|shorter|faster|slower|higher|lower) than|\bunder|\bover"
     r"|\babove|\bbelow|\bexceed(?:s|ing)?|\bat least|\bat most|\bup to|\bbeyond|\bwithin)\s*(?:of\s+)?$",
@@ -683,6 +693,10 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
         # (the cue must be close before the number: "a normal adult QRS ... deviation of -90" is a claim).
         reference = bool(_REFERENCE_CUE.search(" ".join(clause.split()[-7:]))) or _subject_is_reference(
             clause, family)
+        limit_or_range = bool(_RANGE_BEFORE.search(before) or _RANGE_AFTER.search(after)
+                              or _COMPARATOR_BEFORE.search(before) or _COMPARATOR_IN_CLAUSE.search(clause))
+        if reference and not limit_or_range and not _REFERENCE_CUE_STRONG.search(" ".join(clause.split()[-7:])):
+            reference = False  # a point value cued only by "normal"/"typical" is checked like any claim
         if _RANGE_BEFORE.search(before) or _RANGE_AFTER.search(after):
             # "120-200 ms" is reference knowledge; "rose from 106 bpm to 248 bpm" is a claim.
             moved = re.search(r"\bfrom\s+[-+]?\d", sentence[max(0, num_start - 45):end + 2])
