@@ -18,6 +18,7 @@ from ecgchat_desktop.analysis import (
     axes,
     beat_classify,
     delineate,
+    flutter,
     median_beat,
     pacing,
     preprocess,
@@ -180,6 +181,14 @@ def measure(ecg) -> Measurements:
         pair = [rr_all[k - 1] for k in range(1, peaks.size) if k in dom_set and (k - 1) in dom_set]
         rr_dom = float(np.median(pair)) if pair else float(np.median(rr_all))
     bounds = delineate.delineate(med[usable], r_idx, FS, rr_dom)
+
+    # 5b. Organised atrial activity (flutter waves) in the QRST-cancelled residual.
+    spectrum = flutter.atrial_spectrum(xm, FS, names, usable, peaks, med, r_idx,
+                                       bounds.qrs_onset, bounds.t_offset,
+                                       bounds.p_onset if bounds.p_present else None)
+    if spectrum is not None:
+        m.atrial_spectral_rate_bpm = float(round(spectrum.rate_per_min, 1))
+        m.atrial_organisation = float(round(spectrum.organisation, 3))
 
     # 6. Per-beat fiducials.
     reference = int(np.argmax(np.ptp(med[usable], axis=1)))

@@ -106,6 +106,10 @@ class Measurements:
     pacing_spikes: list[int] = field(default_factory=list)
     p_wave_fraction: float | None = None   # fraction of dominant beats with a detected P wave
     p_per_qrs: float | None = None         # atrial events per ventricular event (AV block)
+    # Atrial activity after QRST cancellation (analysis/flutter.py): the spectral peak at
+    # 204–372/min and the share of residual power in it (high in flutter, low in AF/sinus).
+    atrial_spectral_rate_bpm: float | None = None
+    atrial_organisation: float | None = None
     # Global intervals (ms), from the median beat over all leads
     p_ms: float | None = None
     pr_ms: float | None = None

@@ -1,0 +1,81 @@
+"""Flutter waves after QRST cancellation (analysis/flutter.py) and the AFLT rule built on them:
+real records that show flutter, sinus rhythm and fibrillation, and the rule's thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgchat_desktop.analysis import measure
+from ecgchat_desktop.analysis.flutter import atrial_spectrum
+from ecgchat_desktop.findings import analyze_ecg
+from ecgchat_desktop.interpret import interpret
+from ecgchat_desktop.interpret import rules_rhythm as RR
+from ecgchat_desktop.io import read_ecg
+from tests.interpret_builders import MAN_50, normal
+
+
+def _codes(m):
+    return {s.code for s in interpret(m, MAN_50)}
+
+
+@pytest.mark.parametrize("org,fires", [(RR.FLUTTER_ORGANISATION_AT_LEAST - 0.01, False),
+                                       (RR.FLUTTER_ORGANISATION_AT_LEAST, True)])
+def test_flutter_waves_threshold(org, fires):
+    m = normal(75.0, p_wave_fraction=0.0, pr_ms=None, p_ms=None, atrial_rate_bpm=None,
+               atrial_organisation=org, atrial_spectral_rate_bpm=300.0)
+    assert ("AFLT" in _codes(m)) == fires
+
+
+def test_flutter_waves_need_atria_faster_than_ventricles_and_a_flutter_rate():
+    base = dict(p_wave_fraction=0.0, pr_ms=None, p_ms=None, atrial_rate_bpm=None, atrial_organisation=0.6)
+    hr = 200.0  # 1.3 x 200 = 260/min: inside the flutter range
+    just_below = RR.FLUTTER_ATRIA_FASTER_THAN_VENTRICLES * hr - 1.0
+    assert "AFLT" not in _codes(normal(hr, atrial_spectral_rate_bpm=just_below, **base))
+    assert "AFLT" in _codes(normal(hr, atrial_spectral_rate_bpm=RR.FLUTTER_ATRIA_FASTER_THAN_VENTRICLES * hr,
+                                   **base))
+    assert "AFLT" not in _codes(normal(75.0, atrial_spectral_rate_bpm=RR.FLUTTER_ATRIAL_RATE_BPM[1] + 5, **base))
+
+
+def test_flutter_statement_carries_its_spectral_evidence():
+    m = normal(75.0, p_wave_fraction=0.0, pr_ms=None, p_ms=None, atrial_rate_bpm=None,
+               atrial_organisation=0.55, atrial_spectral_rate_bpm=300.0)
+    s = next(s for s in interpret(m, MAN_50) if s.code == "AFLT")
+    assert any("300/min" in e and "55%" in e for e in s.evidence)
+    assert any("4.0:1" in e for e in s.evidence)
+
+
+def test_spectrum_of_a_synthetic_sawtooth_finds_the_flutter_rate():
+    fs = 500.0
+    t = np.arange(int(10 * fs)) / fs
+    f_atrial = 5.0  # 300/min
+    saw = 0.15 * (2 * ((t * f_atrial) % 1.0) - 1.0)
+    x = np.vstack([saw, saw, saw, -saw])
+    names = ["II", "III", "aVF", "V1"]
+    peaks = np.arange(int(0.5 * fs), x.shape[1] - int(0.5 * fs), int(0.8 * fs))
+    med = np.zeros((4, int(0.8 * fs)))
+    r_idx = int(0.25 * fs)
+    med[:, r_idx - 10:r_idx + 10] = 1.0  # a QRS-like block at every beat, which cancellation removes
+    for p in peaks:
+        x[:, p - 10:p + 10] += 1.0
+    spectrum = atrial_spectrum(x, fs, names, np.ones(4, bool), peaks, med, r_idx,
+                               qrs_on=r_idx - 20, t_off=r_idx + 150)
+    assert spectrum is not None
+    assert abs(spectrum.rate_per_min - 300.0) <= 15.0
+    assert spectrum.organisation >= RR.FLUTTER_ORGANISATION_AT_LEAST
+
+
+def test_real_flutter_record_is_named_with_evidence(data_dir):
+    findings = analyze_ecg(read_ecg(data_dir / "ludb" / "data" / "52.hea"))  # LUDB: atrial flutter
+    flutter = [s for s in findings.statements if s.code == "AFLT"]
+    assert flutter and "SR" not in {s.code for s in findings.statements}
+    assert any("QRST cancellation" in e or "atrial rate" in e for e in flutter[0].evidence)
+
+
+@pytest.mark.parametrize("record", ["ludb/data/1.hea", "ptb-xl/records500/00000/00001_hr.hea",
+                                    "cinc/cpsc2018/A0109.hea"])
+def test_sinus_and_fibrillation_records_are_not_flutter(data_dir, record):
+    m = measure(read_ecg(data_dir / record))
+    assert "AFLT" not in {s.code for s in interpret(m, MAN_50)}
+    if m.atrial_organisation is not None:
+        assert 0.0 <= m.atrial_organisation <= 1.0
