@@ -48,9 +48,9 @@ def analyse_and_store(doc: OpenDocument, store, user: str) -> OpenDocument:
     """Stage 2: our measurements and statements, then the database. A failure of either is
     recorded on the document (shown to the user) and never loses the tracing."""
     try:
-        from ecgchat_desktop.findings import analyze_ecg
+        from ecgchat_desktop.ui.analysis_process import analyze
 
-        doc.findings = analyze_ecg(doc.ecg)
+        doc.findings = analyze(doc.ecg)  # in a separate process: the GUI never waits for the GIL
         doc.statements = list(doc.findings.statements)
     except Exception as exc:  # analysis package absent or failed on this recording
         doc.analysis_error = f"{type(exc).__name__}: {exc}"

@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.findings_dock, self.chat_dock], [520, 420], Qt.Vertical)
         if open_store_in_background:
             self._open_store()
+        from ecgchat_desktop.ui.analysis_process import shutdown_on_quit
+
+        shutdown_on_quit(QApplication.instance())  # the analysis process ends with the application
         self._warm_up()
         if load_model:
             self.chat_controller.load_model()
@@ -252,6 +255,9 @@ class MainWindow(QMainWindow):
                 load_knowledge()
             except Exception:  # knowledge missing: the chat reports it when asked
                 pass
+            from ecgchat_desktop.ui.analysis_process import warm_up
+
+            warm_up()  # the analysis process, started and imported before the first file
 
         def done(_r=None):
             import gc
