@@ -31,3 +31,32 @@ def ecgchat_home(tmp_path, monkeypatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("ECGCHAT_HOME", str(home))
     return home
+
+
+@pytest.fixture()
+def window_prefs(ecgchat_home):
+    """Preferences of the `window` fixture; a test module overrides it to set e.g. a user."""
+    from ecgchat_desktop.ui.preferences import Preferences
+
+    return Preferences()
+
+
+@pytest.fixture()
+def window(qtbot, ecgchat_home, window_prefs):
+    """The real main window (no language model), shown, with its database ready."""
+    from PySide6.QtCore import QThreadPool
+
+    from ecgchat_desktop.ui.main_window import MainWindow
+
+    win = MainWindow(window_prefs, load_model=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.storeReady, timeout=30_000):
+        pass
+    yield win
+    QThreadPool.globalInstance().waitForDone(120_000)  # no analysis left running into the next test
+    qtbot.wait(10)
+    if win.store is not None:
+        win.store.close()

@@ -22,26 +22,6 @@ def test_parse_query():
     assert parse_query("   ", codes) == {}
 
 
-@pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
-    from ecgchat_desktop.ui.preferences import Preferences
-
-    win = MainWindow(Preferences(), load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
-
-
 def test_opened_ecgs_are_listed_searchable_and_reopen(qtbot, window):
     win = window
     paths = [SAMPLES_DIR / "ptbxl-00001" / "00001_hr.hea", SAMPLES_DIR / "dicom" / "ecgtoolkit-example.dcm"]

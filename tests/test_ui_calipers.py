@@ -11,27 +11,6 @@ LEFT_MARGIN_MM = 10.0  # trace start at 25 mm/s (calibration zone)
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
-    from ecgchat_desktop.ui.preferences import Preferences
-
-    win = MainWindow(Preferences(), load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)  # no analysis left running into the next test
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
-
-
 def test_time_caliper_reads_reference_rr_of_mitbih(qtbot, window, data_dir):
     """MIT-BIH 100, a 30-minute record: the cardiologists' beat annotations give the RR."""
     import wfdb

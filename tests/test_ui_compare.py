@@ -12,26 +12,6 @@ from ecgchat_desktop.settings import SAMPLES_DIR
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
-    from ecgchat_desktop.ui.preferences import Preferences
-
-    win = MainWindow(Preferences(), load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
-
-
 def test_compare_with_previous_ecg_of_the_patient(qtbot, window):
     from ecgchat_desktop.findings import analyze_ecg
     from ecgchat_desktop.io import read_ecg

@@ -12,25 +12,12 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
+def window_prefs():
     from ecgchat_desktop.ui.preferences import Preferences
 
     prefs = Preferences()
     prefs.set("user/name", "Dr. Test Reader")
-    win = MainWindow(prefs, load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
+    return prefs
 
 
 def test_statements_evidence_edit_confirm_stored(qtbot, window):

@@ -12,26 +12,6 @@ from ecgchat_desktop.settings import SAMPLES_DIR
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
-    from ecgchat_desktop.ui.preferences import Preferences
-
-    win = MainWindow(Preferences(), load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
-
-
 def test_preview_save_and_print(qtbot, window, tmp_path):
     from pypdf import PdfReader
 

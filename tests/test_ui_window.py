@@ -15,27 +15,6 @@ pytestmark = pytest.mark.gui
 SAMPLE_PTBXL = SAMPLES_DIR / "ptbxl-00008" / "00008_hr.hea"
 
 
-@pytest.fixture()
-def window(qtbot, ecgchat_home):
-    from ecgchat_desktop.ui.main_window import MainWindow
-    from ecgchat_desktop.ui.preferences import Preferences
-
-    win = MainWindow(Preferences(), load_model=False)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.storeReady, timeout=30_000):
-        pass
-    yield win
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(120_000)  # no analysis left running into the next test
-    qtbot.wait(10)
-    if win.store is not None:
-        win.store.close()
-
-
 def open_and_wait(qtbot, win, path, timeout=90_000):
     with qtbot.waitSignal(win.analysisShown, timeout=timeout) as blocker:
         win.open_paths([str(path)])

@@ -27,6 +27,9 @@ def _pen(color: str, width: float = 1.6, dash: bool = False) -> QPen:
 
 
 class Caliper(QObject):
+    """Two draggable lines and a label. Each kind (TimeCaliper, AmplitudeCaliper) defines
+    `update_label`, what its span means and where the label sits."""
+
     changed = Signal(object)
     activated = Signal(object)
 
@@ -85,9 +88,6 @@ class Caliper(QObject):
     def remove(self) -> None:
         for item in (*self.lines, self.label):
             self.view.vb.removeItem(item)
-
-    def update_label(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
 
 
 class TimeCaliper(Caliper):
