@@ -1,7 +1,8 @@
 """Measurement engine (numpy/scipy only): preprocessing, QRS detection, delineation,
 median beats and global measurements. Entry point: `measure(ecg) -> Measurements`."""
 
-from ecgchat_desktop.analysis.engine import measure
+# The data classes load eagerly (light); `measure` and the scipy-based pipeline on first use,
+# so that reading stored Findings (store, report, window) does not import scipy.
 from ecgchat_desktop.analysis.measurements import (
     BeatFiducials,
     LeadAmplitudes,
@@ -10,3 +11,11 @@ from ecgchat_desktop.analysis.measurements import (
 )
 
 __all__ = ["measure", "Measurements", "BeatFiducials", "LeadAmplitudes", "MedianBeat"]
+
+
+def __getattr__(name: str):
+    if name == "measure":
+        from ecgchat_desktop.analysis.engine import measure
+
+        return measure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

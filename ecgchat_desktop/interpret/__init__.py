@@ -9,60 +9,23 @@ criteria that fired it, with the measured values and the thresholds.
 
 from __future__ import annotations
 
-import math
-from dataclasses import fields, replace
-
-from ecgchat_desktop.interpret import (
-    rules_axis,
-    rules_chamber,
-    rules_conduction,
-    rules_ischemia,
-    rules_other,
-    rules_repolarisation,
-    rules_rhythm,
-)
-from ecgchat_desktop.interpret.context import RuleContext
+# Only the light statement types load eagerly: importing `interpret.statement` (the UI does)
+# must not pull in every rule module; `interpret` and the vocabulary load on first use.
 from ecgchat_desktop.interpret.statement import CATEGORIES, SEVERITIES, Statement
-from ecgchat_desktop.interpret.vocabulary import load_vocabulary, make_statement
-
-RULE_MODULES = (rules_rhythm, rules_conduction, rules_axis, rules_chamber, rules_ischemia,
-                rules_repolarisation, rules_other)
 
 __all__ = ["interpret", "Statement", "CATEGORIES", "SEVERITIES", "load_vocabulary", "make_statement"]
 
-
-def _finite_or_none(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _without_nan(m):
-    """A copy in which NaN/inf numbers read as "not measured" (None), so no rule compares them
-    and no evidence prints "nan"."""
-    top = {f.name: _finite_or_none(getattr(m, f.name)) for f in fields(m)
-           if isinstance(getattr(m, f.name), float)}
-    qtc = {k: _finite_or_none(v) for k, v in (m.qtc_ms or {}).items()}
-    leads = {}
-    for name, a in (m.lead_amplitudes or {}).items():
-        leads[name] = replace(a, **{f.name: _finite_or_none(getattr(a, f.name)) for f in fields(a)
-                                    if isinstance(getattr(a, f.name), float)})
-    return replace(m, **top, qtc_ms=qtc, lead_amplitudes=leads)
+_LAZY = {
+    "interpret": "ecgchat_desktop.interpret.engine",
+    "RULE_MODULES": "ecgchat_desktop.interpret.engine",
+    "load_vocabulary": "ecgchat_desktop.interpret.vocabulary",
+    "make_statement": "ecgchat_desktop.interpret.vocabulary",
+}
 
 
-def interpret(measurements, patient=None) -> list[Statement]:
-    """Statements for one ECG, most important category first (rhythm … other).
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
 
-    `patient` is an `ecg.Patient` (sex "M"/"F"/None, age_years) or None; criteria that
-    depend on sex or age say in their evidence which limit was used when it is unknown.
-    """
-    sex = getattr(patient, "sex", None) if patient is not None else None
-    age = getattr(patient, "age_years", None) if patient is not None else None
-    ctx = RuleContext(m=_without_nan(measurements), sex=sex if sex in ("M", "F") else None,
-                      age_years=float(age) if age is not None else None)
-    for module in RULE_MODULES:
-        for step in module.STEPS:
-            ctx.statements.extend(step(ctx))
-    order = {c: i for i, c in enumerate(CATEGORIES)}
-    # Stable sort: rule order within a category is kept.
-    return sorted(ctx.statements, key=lambda s: order.get(s.category, len(order)))
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

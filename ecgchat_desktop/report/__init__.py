@@ -12,18 +12,25 @@ which is toolkit-free and reusable by the screen view.
 
 from __future__ import annotations
 
-from ecgchat_desktop.report.options import (
-    PAPER_SIZES_MM,
-    SECTION_TITLES,
-    Confirmation,
-    Narrative,
-    NarrativeSection,
-    ReportOptions,
-    TranscriptMessage,
-)
-from ecgchat_desktop.report.paper import LAYOUTS, PaperSettings, PaperSettingsError
-from ecgchat_desktop.report.batch import ReportProducer, render_and_store
-from ecgchat_desktop.report.render import render_report
+# Names load on first use: `report.paper` (toolkit-free, used by the screen view) must be
+# importable without reportlab, the renderer and the interpretation rules.
+_LAZY = {
+    "PAPER_SIZES_MM": "options", "SECTION_TITLES": "options", "Confirmation": "options",
+    "Narrative": "options", "NarrativeSection": "options", "ReportOptions": "options",
+    "TranscriptMessage": "options",
+    "LAYOUTS": "paper", "PaperSettings": "paper", "PaperSettingsError": "paper",
+    "ReportProducer": "batch", "render_and_store": "batch",
+    "render_report": "render",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"ecgchat_desktop.report.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "render_report",

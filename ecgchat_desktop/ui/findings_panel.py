@@ -31,10 +31,8 @@ from PySide6.QtWidgets import (
 
 from ecgchat_desktop.ui.theme import SEVERITY_COLORS
 
-# The same values as interpret.statement (checked by a test); importing the interpret package
-# here would pull the whole rule engine and scipy into the window's start-up.
-CATEGORIES = ("rhythm", "conduction", "axis", "chamber", "ischemia_infarction", "repolarisation", "other")
-SEVERITIES = ("critical", "abnormal", "borderline", "normal")
+# interpret.statement is light (the package loads its rule engine only on first use).
+from ecgchat_desktop.interpret.statement import CATEGORIES, SEVERITIES  # noqa: E402
 
 # (label, attribute of Measurements or qtc formula, device key, unit)
 _ROWS = (

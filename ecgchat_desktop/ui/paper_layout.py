@@ -11,18 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def _report_paper():
-    """`report.paper`, imported on first use: importing the report package pulls in reportlab
-    and the interpretation rules, which must not delay the window's first paint."""
-    from ecgchat_desktop.report import paper
-
-    return paper
+from ecgchat_desktop.report import paper as report_paper_module
+from ecgchat_desktop.report.paper import GAINS_MM_MV, SPEEDS_MM_S
 
 
 # The physics of the paper (speeds, gains, pulse, which leads are chest leads, default rhythm
-# strips) come from `report.paper`, shared with the printed report; the constants below are
-# the same values (tests/test_ui_paper_layout.py checks they agree). What the screen adds: a
+# strips) come from `report.paper`, shared with the printed report (light to import: numpy
+# only). What the screen adds: a
 # single-lead layout, whole-recording strips for long recordings, a page offset, and rows of
 # fixed true height (the print squeezes rows to fit its sheet; the screen scrolls instead).
 LAYOUTS: tuple[str, ...] = ("3x4+1", "3x4+3", "6x2", "12x1", "single")
@@ -33,8 +28,6 @@ LAYOUT_TITLES: dict[str, str] = {
     "12x1": "12×1",
     "single": "Single lead",
 }
-SPEEDS_MM_S: tuple[float, ...] = (25.0, 50.0)
-GAINS_MM_MV: tuple[float, ...] = (5.0, 10.0, 20.0)
 _COLUMNS_3X4 = (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6"))
 _COLUMNS_6X2 = (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6"))
 
@@ -83,7 +76,7 @@ class PaperLayout:
 
 def left_margin_mm(speed_mm_s: float) -> float:
     """Room for the calibration pulse before the traces (10 mm at 25 mm/s, 15 mm at 50)."""
-    paper = _report_paper()
+    paper = report_paper_module
     return paper.calibration_zone_mm(paper.PaperSettings(float(speed_mm_s)))
 
 
@@ -111,7 +104,7 @@ def build_layout(
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
     margin = left_margin_mm(speed_mm_s)
-    report_paper = _report_paper()
+    report_paper = report_paper_module
     paper = report_paper.PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
     chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
@@ -231,7 +224,7 @@ def build_median_layout(lead_names: tuple[str, ...] | list[str], n_samples: int,
     margin = left_margin_mm(speed_mm_s)
     names = list(lead_names)
     index = {n: i for i, n in enumerate(names)}
-    paper = _report_paper().PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
+    paper = report_paper_module.PaperSettings(float(speed_mm_s), float(gain_mm_mv), bool(chest_half_gain))
     chest_gain = paper.gain_for("V1")
     row_h = row_height_mm(gain_mm_mv)
     beat_w = n_samples / fs * speed_mm_s
