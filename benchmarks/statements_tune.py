@@ -35,7 +35,7 @@ GRID = [
     ("IVCD", {"IVCD"}, "rules_conduction", "IVCD_QRS_AT_LEAST_MS", [110.0, 115.0, 120.0]),
     ("LAFB", {"LAFB"}, "rules_conduction", "LAFB_AXIS_DEG", [(-90.0, -30.0), (-90.0, -35.0), (-90.0, -45.0)]),
     ("LVH", {"LVH", "VCLVH"}, "rules_chamber", "RAVL_AT_LEAST_MV", [1.1, 1.3]),
-    ("NORM", {"NORM"}, "rules_chamber", "LAE_P_AT_LEAST_MS", [120.0, 130.0, 140.0, 150.0]),
+    ("NORM", {"NORM"}, "rules_chamber", "LAE_PTF_V1_AT_LEAST_MV_MS", [4.0, 5.0, 6.0, 8.0]),
     ("STD", {"STD_"}, "rules_repolarisation", "STD_FLAT_J60_AT_MOST_MV", [-0.05, -0.075, -0.1]),
     ("NORM", {"NORM"}, "rules_ischemia", "STE_SUSTAINED_FRACTION", [0.0, 0.5, 0.75, 1.0]),
 ]

@@ -495,28 +495,36 @@ def test_rvh():
     assert "RVH" not in codes(m)
 
 
-@pytest.mark.parametrize("delta,fires", [(-1.0, False), (0.0, True)])
-def test_left_atrial_enlargement_p_duration(delta, fires):
-    from ecgchat_desktop.interpret.rules_chamber import LAE_P_AT_LEAST_MS
-    assert ("LAE" in codes(normal(p_ms=LAE_P_AT_LEAST_MS + delta, pr_ms=200.0))) == fires
+def test_left_atrial_enlargement_not_from_the_global_p_duration():
+    # The global P spans all leads (longer than lead II's own); alone it never makes LAE.
+    assert "LAE" not in codes(normal(p_ms=200.0, pr_ms=240.0))
 
 
 def test_left_atrial_enlargement_uses_lead_ii_p_duration_when_measured():
     from ecgchat_desktop.interpret.rules_chamber import LAE_P_LEAD_II_AT_LEAST_MS
     m = normal(p_ms=100.0)
     set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS)
-    assert "P duration in II" in by_code(m, "LAE").evidence[0]
+    assert "P duration in II 120 ms ≥ 120 ms" in by_code(m, "LAE").evidence[0]
     m = normal(p_ms=200.0, pr_ms=210.0)   # global P long, but lead II's own P is normal
     set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS - 1)
     assert "LAE" not in codes(m)
 
 
-def test_left_atrial_enlargement_v1_terminal_p():
-    m = normal()
-    set_lead(m, "V1", p_neg_mv=-0.1, p_neg_ms=40.0)
-    assert "LAE" in codes(m)
-    set_lead(m, "V1", p_neg_mv=-0.09, p_neg_ms=40.0)
-    assert "LAE" not in codes(m)
+@pytest.mark.parametrize("neg_mv,neg_ms,p_ms,fires", [
+    (-0.125, 48.0, 100.0, True),     # P-terminal force 6.0 mV·ms: on the limit
+    (-0.125, 47.0, 100.0, False),    # 5.9 mV·ms
+    (-0.05, 120.0, 200.0, True),     # shallow but long: depth on its limit, 60 % of the P
+    (-0.04, 150.0, 250.0, False),    # depth below 0.05 mV
+    (-0.1, 60.0, 100.0, True),       # negative phase 60 % of the P: terminal
+    (-0.1, 61.0, 100.0, False),      # 61 %: a wholly inverted P, not a terminal phase
+])
+def test_left_atrial_enlargement_v1_terminal_force(neg_mv, neg_ms, p_ms, fires):
+    m = normal(p_ms=p_ms, pr_ms=max(160.0, p_ms + 40.0))
+    set_lead(m, "V1", p_neg_mv=neg_mv, p_neg_ms=neg_ms)
+    assert ("LAE" in codes(m)) == fires
+    if fires:
+        ev = by_code(m, "LAE").evidence[0]
+        assert "P-terminal force in V1" in ev and "≥ 6 mV·ms" in ev
 
 
 @pytest.mark.parametrize("p,fires", [(0.24, False), (0.25, True)])
@@ -694,6 +702,7 @@ def test_every_statement_has_evidence_on_a_busy_tracing():
     m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=150.0)
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
+    set_lead(m, "II", p_ms=130.0)
     stmts = interpret(m, WOMAN_50)
     c = [s.code for s in stmts]
     assert {"CRBBB", "1AVB", "LAFB", "LAD", "PVC", "LAE", "ABNORMAL"} <= set(c)

@@ -15,13 +15,21 @@ SOKOLOW_MIN_AGE_YEARS = 35         # Sokolow–Lyon is not specific in the young
 RVH_R_V1_AT_LEAST_MV = 0.7
 RVH_RV1_SV56_AT_LEAST_MV = 1.05     # R V1 + max(S V5, S V6)
 RVH_AXIS_ABOVE_DEG = 90.0
-# AHA 2009: P ≥ 120 ms in one lead (II). Ours is the global P (earliest onset to latest offset
-# over all leads), longer than any single lead's; PTB-XL folds 1–8 NORM-labelled records measure a
-# median 124 ms and a tenth of them > 150 ms, so 150 ms is used (benchmarks/statements_tune.py).
-LAE_P_AT_LEAST_MS = 150.0
-LAE_P_LEAD_II_AT_LEAST_MS = 120.0   # used instead when the analysis gives lead II's own P duration
-LAE_V1_TERMINAL_AT_LEAST_MV = 0.1
-LAE_V1_TERMINAL_AT_LEAST_MS = 40.0
+# AHA 2009: P ≥ 120 ms in lead II, or a deep and long terminal negative P in V1 (P-terminal force).
+# Only lead II's own P duration (LeadAmplitudes.p_ms, when the analysis fills it) is used for the
+# duration criterion. The global P (earliest onset to latest offset over all leads) is longer than
+# any single lead's: on PTB-XL folds 1–8 its median is 124 ms in NORM-labelled records and ≥ 150 ms
+# in a tenth of them, so a global-P criterion fired on 76 of 344 records (1 labelled LAE).
+LAE_P_LEAD_II_AT_LEAST_MS = 120.0
+# P-terminal force in V1 = depth × duration of the negative P phase. Classic limit 0.04 mm·s
+# (4 mV·ms); our negative-phase duration counts every sample < −0.02 mV in the global P window,
+# which runs longer than the true terminal phase, so 0.06 mm·s (6 mV·ms) is used: on folds 1–8 it
+# fired on 11 records, none labelled NORM (4 mV·ms: 43, 15 NORM); LUDB 4 of 91 LAE, 0 of 49 others.
+LAE_PTF_V1_AT_LEAST_MV_MS = 6.0
+LAE_V1_TERMINAL_AT_LEAST_MV = 0.05
+# "Terminal": the negative phase is part of a biphasic P, not a wholly inverted P wave in V1
+# (which is a lead-position or ectopic-atrial pattern, not left atrial enlargement).
+LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P = 0.6
 RAE_P_INFERIOR_AT_LEAST_MV = 0.25
 RAE_P_V1V2_AT_LEAST_MV = 0.15
 
@@ -92,16 +100,18 @@ def _atria(ctx: RuleContext) -> list[Statement]:
     m = ctx.m
     lae: list[str] = []
     lead_ii = ctx.amp("II")
-    if lead_ii is not None and lead_ii.p_ms is not None:
-        if lead_ii.p_ms >= LAE_P_LEAD_II_AT_LEAST_MS:
-            lae.append(f"P duration in II {fmt_ms(lead_ii.p_ms)} ≥ {LAE_P_LEAD_II_AT_LEAST_MS:.0f} ms")
-    elif m.p_ms is not None and m.p_ms >= LAE_P_AT_LEAST_MS:
-        lae.append(f"P duration (all leads) {fmt_ms(m.p_ms)} ≥ {LAE_P_AT_LEAST_MS:.0f} ms")
+    if lead_ii is not None and lead_ii.p_ms is not None and lead_ii.p_ms >= LAE_P_LEAD_II_AT_LEAST_MS:
+        lae.append(f"P duration in II {fmt_ms(lead_ii.p_ms)} ≥ {LAE_P_LEAD_II_AT_LEAST_MS:.0f} ms")
     v1 = ctx.amp("V1")
-    if v1 is not None and v1.p_neg_mv is not None and v1.p_neg_ms is not None \
-            and -v1.p_neg_mv >= LAE_V1_TERMINAL_AT_LEAST_MV and v1.p_neg_ms >= LAE_V1_TERMINAL_AT_LEAST_MS:
-        lae.append(f"terminal negative P in V1 {v1.p_neg_mv:.2f} mV × {v1.p_neg_ms:.0f} ms "
-                   f"(≥ {LAE_V1_TERMINAL_AT_LEAST_MV} mV and ≥ {LAE_V1_TERMINAL_AT_LEAST_MS:.0f} ms)")
+    if v1 is not None and v1.p_neg_mv is not None and v1.p_neg_ms is not None and m.p_ms:
+        depth, dur = -v1.p_neg_mv, v1.p_neg_ms
+        ptf = depth * dur
+        terminal = dur <= LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P * m.p_ms
+        if ptf >= LAE_PTF_V1_AT_LEAST_MV_MS and depth >= LAE_V1_TERMINAL_AT_LEAST_MV and terminal:
+            lae.append(f"P-terminal force in V1 {depth:.2f} mV × {dur:.0f} ms = {ptf:.1f} mV·ms "
+                       f"({ptf / 100.0:.3f} mm·s) ≥ {LAE_PTF_V1_AT_LEAST_MV_MS:.0f} mV·ms, depth ≥ "
+                       f"{LAE_V1_TERMINAL_AT_LEAST_MV} mV, negative phase ≤ "
+                       f"{LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P:.0%} of the P ({fmt_ms(m.p_ms)})")
     if lae:
         out.append(make_statement("LAE", lae))
     rae: list[str] = []
