@@ -71,22 +71,27 @@ def _av_block(ctx: RuleContext) -> list[Statement]:
 def _rbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     """rsR′ in V1/V2 (or a dominant, late-peaking R in V1), and a wide S in I or V6."""
     ev: list[str] = []
-    prime = [ld for ld in ("V1", "V2") if mo.has_r_prime(ctx, ld)]
+    prime = [ld for ld in ("V1", "V2") if mo.has_r_prime(ctx, ld, mo.R_PRIME_V2_AT_LEAST_MV if ld == "V2" else None)]
     v1 = ctx.amp("V1")
-    late_r_v1 = bool(v1 is not None and mo.r_dominant(ctx, "V1") and v1.r_peak_time_ms is not None
+    dominant_r_v1 = bool(v1 is not None and mo.r_dominant(ctx, "V1"))
+    late_r_v1 = bool(dominant_r_v1 and v1.r_peak_time_ms is not None
                      and v1.r_peak_time_ms > mo.RBBB_V1_R_PEAK_TIME_ABOVE_MS)
+    broad_r_v1 = bool(dominant_r_v1 and v1.r_ms is not None and v1.r_ms >= mo.RBBB_V1_BROAD_R_AT_LEAST_MS)
     if prime:
         ev.append("rsR′ in " + " and ".join(
             f"{ld} (R′ {ctx.amp(ld).r_prime_mv:.2f} mV)" for ld in prime))
     elif late_r_v1:
         ev.append(f"dominant R in V1 with R-peak time {v1.r_peak_time_ms:.0f} ms > "
                   f"{mo.RBBB_V1_R_PEAK_TIME_ABOVE_MS:.0f} ms")
+    elif broad_r_v1:
+        ev.append(f"broad dominant R in V1 lasting {v1.r_ms:.0f} ms ≥ {mo.RBBB_V1_BROAD_R_AT_LEAST_MS:.0f} ms")
     else:
         return False, []
-    ws = {ld: mo.wide_s(ctx, ld) for ld in ("I", "V6")}
+    # The terminal S of RBBB follows a narrow R; a wide S after a broad R (LBBB, LVH) is not it.
+    ws = {ld: (False if mo.broad_r(ctx, ld) else mo.wide_s(ctx, ld)) for ld in ("I", "V6")}
     wide = [ld for ld, v in ws.items() if v]
     if wide:
-        ev.append("wide S (≥ 40 ms or longer than R) in " + " and ".join(wide))
+        ev.append("wide S (≥ 40 ms or longer than R) after a narrow R in " + " and ".join(wide))
     elif all(v is None for v in ws.values()):
         ev.append("S duration in I and V6 not assessable")
     else:
@@ -103,6 +108,10 @@ def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
         return False, []
     broad = [ld for ld in ("I", "aVL", "V5", "V6") if mo.broad_or_notched_r(ctx, ld)]
     if len(broad) < LBBB_BROAD_R_LEADS_AT_LEAST or not set(broad) & {"I", "V5", "V6"}:
+        return False, []
+    # Left-ventricular activation ends late and leftward: V5/V6 end on a broad R, not on a deep
+    # S (rS in both is a left-axis/anterior-fascicle pattern, e.g. LAFB with a wide QRS).
+    if all(mo.s_dominant(ctx, ld) for ld in ("V5", "V6")):
         return False, []
     q_in = [ld for ld in ("I", "V5", "V6") if mo.q_present(ctx, ld)]
     no_q = [ld for ld in ("I", "V5", "V6") if mo.q_absent(ctx, ld)]
@@ -125,7 +134,13 @@ def _bundle_branch(ctx: RuleContext) -> list[Statement]:
     out: list[Statement] = []
     q_ev = f"QRS {fmt_ms(qrs)}"
     rbbb, rbbb_ev = _rbbb_pattern(ctx)
-    lbbb, lbbb_ev = (False, []) if rbbb else _lbbb_pattern(ctx)
+    lbbb, lbbb_ev = _lbbb_pattern(ctx)
+    if rbbb and lbbb:
+        # Both patterns: an R′ in V2 only can be the notch of an LBBB complex; V1 decides.
+        if mo.has_r_prime(ctx, "V1") or mo.r_dominant(ctx, "V1"):
+            lbbb = False
+        else:
+            rbbb = False
     wpw = [s for s in _preexcitation(ctx)]
     if wpw:
         return wpw  # delta waves widen the QRS: BBB criteria do not apply

@@ -160,7 +160,9 @@ SGARBOSSA_DISCORDANT_RATIO = 0.25        # ST elevation / S depth, when ST eleva
 
 
 def _sgarbossa(ctx: RuleContext) -> list[Statement]:
-    if not ctx.has("CLBBB", "PACE"):
+    # In a wide-complex tachycardia the "ST segment" runs into the next beat's T and QRS; the
+    # criteria were derived in sinus rhythm and are not used there.
+    if not ctx.has("CLBBB", "PACE") or ctx.has("WCT"):
         return []
     lines: list[str] = []
     for ld, a in (ctx.m.lead_amplitudes or {}).items():
