@@ -14,6 +14,7 @@ from test_chat_claims import NORMAL, RBBB_AF, make_findings  # noqa: E402
 
 from ecgchat_desktop.chat.claims import CONTRADICTED  # noqa: E402
 from ecgchat_desktop.chat.engine import ChatEngine, EngineSettings, EngineWorker  # noqa: E402
+from ecgchat_desktop.chat.report_draft import DRAFT_NOTICE, program_conclusion  # noqa: E402
 from ecgchat_desktop.chat.session import ChatSession  # noqa: E402
 
 pytestmark = pytest.mark.llm
@@ -123,16 +124,35 @@ def test_report_sections_fill_numbers_from_findings_and_gate_model_text(engine):
     assert "Fridericia 409 ms" in sections["ecg_data_analysis"]["text"]
     assert sections["ecg_data_analysis"]["source"] == "program"
     assert "[CRITICAL]" in sections["findings"]["text"]
-    for key in ("conclusion", "recommendations"):
-        sec = sections[key]
-        # model text is used only when verified; otherwise program text, with the draft kept
-        if sec["source"] == "language model":
-            assert sec["verdict"] == "verified"
-        else:
-            assert sec["source"].startswith("program") and "rejected_draft" in sec
-            assert sec["verdict"] != "verified"
-        assert sec["text"].strip()
+    conclusion = sections["conclusion"]
+    # built from the findings: the critical flag first, the physician notice last
+    assert conclusion["text"].startswith("CRITICAL: ST elevation meeting STEMI criteria")
+    assert conclusion["text"].endswith(DRAFT_NOTICE) and conclusion["verdict"] == "verified"
+    assert conclusion["source"] in ("language model", "program",
+                                    "program (model draft rejected by the claim check)")
+    sec = sections["recommendations"]
+    # model text is used only when verified; otherwise program text, with the draft kept
+    if sec["source"] == "language model":
+        assert sec["verdict"] == "verified"
+    else:
+        assert sec["source"].startswith("program") and "rejected_draft" in sec
+        assert sec["verdict"] != "verified"
+    assert sec["text"].strip()
     # without a model every section is program text
     plain = draft_report_sections(STEMI, None)
-    assert plain["conclusion"]["text"].startswith("Abnormal ECG: ST elevation meeting STEMI criteria")
+    assert plain["conclusion"]["text"] == program_conclusion(STEMI)
     assert "STEMI pathway" in plain["recommendations"]["text"]
+
+
+def test_a_requested_conclusion_is_the_draft_built_from_the_findings(engine):
+    from test_chat_conclusion import CRITICAL_QTC
+
+    ans = ChatSession(CRITICAL_QTC, engine, max_tokens=60).ask("Draft the conclusion for this ECG.")
+    assert ans.source.startswith("program draft")
+    crit = next(s for s in CRITICAL_QTC.statements if s.critical)
+    assert ans.raw_answer.startswith("CRITICAL: " + crit.text)
+    assert ans.raw_answer.endswith(DRAFT_NOTICE)
+    assert ans.claims.verdict == "verified" and ans.citations
+    if ans.source == "program draft":  # the model's phrasing was rejected: kept for audit
+        assert ans.model_text and ans.prompt_info["model_phrasing_rejected"]
+        assert ans.raw_answer == program_conclusion(CRITICAL_QTC)

@@ -23,7 +23,8 @@ MODEL_TEXT_NOTICE = "Language-model text: a draft, not a confirmed diagnosis."
 class Answer:
     question: str
     answer: str                 # the model's text with every flagged claim marked in place
-    raw_answer: str             # exactly what the model wrote
+    raw_answer: str             # the answer before marking: the model's text, or for a requested
+                                # conclusion the draft built from the findings (see `source`)
     claims: claims_mod.ClaimReport
     citations: list[dict]
     facts: list[str]            # measured values/statements relevant to the question (from Findings)
@@ -34,6 +35,8 @@ class Answer:
     n_tokens: int
     finish_reason: str
     prompt_info: dict = field(default_factory=dict)
+    source: str = "language model"  # "language model" | "program draft" | "program draft, phrased by the model"
+    model_text: str | None = None   # what the model wrote, when `source` is not the model's own text
 
     @property
     def verified(self) -> bool:
@@ -55,6 +58,8 @@ class Answer:
             "tokens_per_s": self.tokens_per_s,
             "n_tokens": self.n_tokens,
             "finish_reason": self.finish_reason,
+            "source": self.source,
+            "model_text": self.model_text,
             "notice": MODEL_TEXT_NOTICE,
         }
 
@@ -144,6 +149,17 @@ def answer_prefix(findings, question: str) -> str:
     return ""
 
 
+# A request for the report conclusion / summary of the findings: answered with the draft
+# built from the findings (critical first), the model only phrasing it.
+_CONCLUSION_REQUEST = re.compile(
+    r"\b(conclusion|impression|summari[sz]e|summary|main findings|overall interpretation|interpret this ecg)\b",
+    re.I)
+
+
+def is_conclusion_request(question: str) -> bool:
+    return bool(_CONCLUSION_REQUEST.search(question)) and not re.search(r"\bpatient\b", question, re.I)
+
+
 # --------------------------------------------------------------------------------------
 
 class ChatSession:
@@ -152,7 +168,7 @@ class ChatSession:
     def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
                  max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2,
                  passage_chars: int = 420, n_base_passages: int = 3, n_extra_passages: int = 1,
-                 seed_yes_no: bool = True):
+                 seed_yes_no: bool = True, draft_conclusions: bool = True):
         self.findings = findings
         self.engine = engine
         self.knowledge = knowledge or load_knowledge()
@@ -163,6 +179,7 @@ class ChatSession:
         self.n_base_passages = n_base_passages
         self.n_extra_passages = n_extra_passages
         self.seed_yes_no = seed_yes_no
+        self.draft_conclusions = draft_conclusions
         self.history: list[Turn] = []
 
     def _base_passages(self) -> list[Passage]:
@@ -202,6 +219,8 @@ class ChatSession:
 
     def ask(self, question: str, on_token=None, cancel: threading.Event | None = None,
             remember: bool = True) -> Answer:
+        if self.draft_conclusions and is_conclusion_request(question):
+            return self._ask_conclusion(question, on_token, cancel, remember)
         messages, passages, facts, info = self.prepare(question)
         prefix = answer_prefix(self.findings, question) if self.seed_yes_no else ""
         info["answer_prefix"] = prefix
@@ -225,3 +244,35 @@ class ChatSession:
                       claims=report, citations=citations, facts=facts, model=self.engine.model_name,
                       device=self.engine.device, ttft_s=gen.ttft_s, tokens_per_s=gen.tokens_per_s,
                       n_tokens=gen.n_tokens, finish_reason=gen.finish_reason, prompt_info=info)
+
+    def _ask_conclusion(self, question: str, on_token, cancel, remember: bool) -> Answer:
+        """The conclusion is built from the findings (critical flags first, statements by
+        severity, the physician notice); the model's phrasing replaces the statement lines
+        only when it is verified and names every statement. Shown once decided, never
+        streamed half-checked."""
+        from ecgchat_desktop.chat.report_draft import draft_conclusion
+
+        d = draft_conclusion(self.findings, self.engine, max_tokens=min(self.max_tokens, 80), cancel=cancel)
+        if on_token is not None:
+            on_token(d.text)
+        report = claims_mod.check_answer(d.text, self.findings)
+        passages = self._base_passages()
+        citations = []
+        for i, p in enumerate(passages, 1):
+            c = p.citation(i)
+            c["cited_in_text"] = False
+            c["retrieved_for_question"] = False
+            citations.append(c)
+        gen = d.generation
+        cancelled = gen is not None and gen.finish_reason == "cancelled"
+        if remember and not cancelled:
+            self.history.append(Turn(question, d.text))
+        source = "program draft, phrased by the model" if d.source == "language model" else "program draft"
+        info = {"conclusion_draft": True, "model_phrasing_rejected": d.rejected_because}
+        return Answer(question=question, answer=claims_mod.annotate(d.text, report), raw_answer=d.text,
+                      claims=report, citations=citations, facts=relevant_facts(self.findings, question),
+                      model=self.engine.model_name, device=self.engine.device,
+                      ttft_s=gen.ttft_s if gen else None, tokens_per_s=gen.tokens_per_s if gen else None,
+                      n_tokens=gen.n_tokens if gen else 0,
+                      finish_reason=gen.finish_reason if gen else "stop", prompt_info=info,
+                      source=source, model_text=d.model_text)
