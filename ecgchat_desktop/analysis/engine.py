@@ -25,6 +25,7 @@ from ecgchat_desktop.analysis import (
     qrs_detect,
     quality,
     rhythm,
+    template_match,
 )
 from ecgchat_desktop.analysis.measurements import BeatFiducials, Measurements, MedianBeat
 
@@ -51,28 +52,22 @@ def working_rate_hz(fs_original: float) -> float:
     return 1000.0 if fs_original >= 1000.0 else preprocess.WORKING_RATE_HZ
 
 
-def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int):
-    """Best lag (samples) and correlation of template [leads, len] around each center."""
-    n = x.shape[1]
-    length = tmpl.shape[1]
-    t = tmpl - tmpl.mean(axis=1, keepdims=True)
-    tn = np.linalg.norm(t) + 1e-12
+def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int,
+               matcher: template_match.TemplateMatcher | None = None):
+    """Best lag (samples) and correlation of template [leads, len] around each center
+    (`matcher`: a `TemplateMatcher` of x, if at hand). Ties go to the earliest lag; a
+    beat whose windows all leave the recording gets lag 0, correlation -inf."""
+    if matcher is None:
+        matcher = template_match.TemplateMatcher(x)
     lags = np.arange(-max_lag, max_lag + 1, 2 if max_lag > 8 else 1)
-    best_c = np.full(centers.size, -np.inf)
-    best_l = np.zeros(centers.size, dtype=np.int64)
-    best_ratio = np.zeros(centers.size)
-    for lag in lags:
-        idx = centers[:, None] + (lag - a) + np.arange(length)[None, :]
-        ok = (idx[:, 0] >= 0) & (idx[:, -1] < n)
-        w = x[:, np.clip(idx, 0, n - 1)]  # [leads, beats, len]
-        w = w - w.mean(axis=2, keepdims=True)
-        num = np.einsum("lbk,lk->b", w, t)
-        wn = np.sqrt(np.einsum("lbk,lbk->b", w, w)) + 1e-12
-        c = np.where(ok, num / (wn * tn), -np.inf)
-        better = c > best_c
-        best_c[better] = c[better]
-        best_l[better] = lag
-        best_ratio[better] = (wn / tn)[better]
+    starts = np.asarray(centers, dtype=np.int64)[:, None] + (lags - a)[None, :]
+    corr, ratio, _ = matcher.correlate(tmpl, starts)
+    j = np.argmax(corr, axis=1)
+    rows = np.arange(starts.shape[0])
+    best_c = corr[rows, j]
+    none = ~np.isfinite(best_c)
+    best_l = np.where(none, 0, lags[j])
+    best_ratio = np.where(none, 0.0, ratio[rows, j])
     return best_l, best_c, best_ratio
 
 
@@ -206,17 +201,19 @@ def measure(ecg) -> Measurements:
     is_dom = np.zeros(peaks.size, bool)
     is_dom[dom] = True
     p_lag = p_ok = t_lag = None
+    # The P and T templates are matched against the same signal: its spectrum is shared.
+    xu_matcher = template_match.TemplateMatcher(xu)
     if bounds.p_present:
         pa = int(bounds.p_onset) - int(0.01 * FS)
         pb = int(np.ceil(bounds.p_offset)) + int(0.01 * FS)
         tmpl = med[usable][:, pa:pb]
-        p_lag, p_c, p_ratio = _lag_match(xu, peaks, tmpl, r_idx - pa, int(0.03 * FS))
+        p_lag, p_c, p_ratio = _lag_match(xu, peaks, tmpl, r_idx - pa, int(0.03 * FS), xu_matcher)
         p_ok = (p_c >= P_MATCH_CORR) & (p_ratio > 0.4) & (p_ratio < 2.5)
     if bounds.t_peak is not None and bounds.t_offset is not None:
         ta = int(bounds.t_peak) - int(0.08 * FS)
         tb = int(bounds.t_offset) + int(0.02 * FS)
         tmpl = med[usable][:, ta:tb]
-        t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS))
+        t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS), xu_matcher)
         t_lag = np.where(t_c >= 0.5, t_lag, 0)
 
     def rel(v, k, lag=0):
