@@ -659,6 +659,33 @@ def test_st_depression_two_contiguous_leads():
     assert "STD" in codes(m)
 
 
+@pytest.mark.parametrize("qrs,depth,fires", [(109.0, -0.05, True), (110.0, -0.05, False),
+                                               (110.0, -0.099, False), (110.0, -0.1, True)])
+def test_st_depression_with_a_conduction_delay_needs_0_1_mv(qrs, depth, fires):
+    from ecgchat_desktop.interpret.rules_repolarisation import STD_WIDE_QRS_AT_LEAST_MS
+    assert STD_WIDE_QRS_AT_LEAST_MS == 110.0
+    m = normal(qrs_ms=qrs)
+    for ld in ("V5", "V6"):
+        set_lead(m, ld, st_j60_mv=depth, st_slope="flat")
+    assert ("STD" in codes(m)) == fires
+    if fires and qrs >= 110.0:
+        assert any("conduction delay" in e for e in by_code(m, "STD").evidence)
+
+
+def test_st_depression_in_v1_v3_not_used_with_right_bundle_branch_delay():
+    for qrs, code in ((130.0, "CRBBB"), (100.0, "IRBBB")):
+        m = _rbbb(qrs)
+        for ld in ("V1", "V2", "V3"):
+            set_lead(m, ld, st_j60_mv=-0.2, st_slope="down")
+        c = codes(m)
+        assert code in c and "STD" not in c
+        for ld in ("V4", "V5"):
+            set_lead(m, ld, st_j60_mv=-0.2, st_slope="down")
+        s = by_code(m, "STD")
+        assert "V4" in s.text and "V1" not in s.text
+        assert any("V1–V3 not used" in e for e in s.evidence)
+
+
 def test_t_wave_inversion():
     m = normal()
     for ld in ("V4", "V5", "V6"):

@@ -25,7 +25,14 @@ SHORT_QTC_AT_MOST_MS = 340.0
 WIDE_QRS_AT_LEAST_MS = 120.0
 
 _SECONDARY_CODES = ("CLBBB", "PACE", "WPW", "WCT")
-_SECONDARY_RIGHT_CHEST = ("CRBBB",)   # secondary ST-T changes in V1–V3 only
+# Secondary ST-T changes of right bundle branch delay sit in V1–V3 only (complete or incomplete).
+_SECONDARY_RIGHT_CHEST = ("CRBBB", "IRBBB")
+# A conduction delay (QRS ≥ 110 ms: IVCD, incomplete LBBB) brings secondary ST-T changes in the
+# leads with the dominant QRS: there only a depression of ≥ STD_J60_AT_MOST_MV (any slope) counts.
+STD_WIDE_QRS_AT_LEAST_MS = 110.0
+# With ST elevation meeting STEMI criteria, the STD evidence says the depression may be reciprocal
+# (STD is still reported: it is measured).
+_STEMI_CODES = ("STEMI_INF", "STEMI_ANT", "STEMI_LAT")
 
 
 def _pairs(leads_ok: set[str]) -> list[str]:
@@ -46,6 +53,7 @@ def _st_depression(ctx: RuleContext) -> list[Statement]:
     if ctx.has(*_SECONDARY_CODES):
         return []
     skip = _skip_leads(ctx)
+    wide = ctx.m.qrs_ms is not None and ctx.m.qrs_ms >= STD_WIDE_QRS_AT_LEAST_MS
     lines: dict[str, str] = {}
     for ld in CONTIGUOUS_ORDER:
         a = ctx.amp(ld)
@@ -53,7 +61,7 @@ def _st_depression(ctx: RuleContext) -> list[Statement]:
             continue
         if a.st_j60_mv is None:
             continue
-        if a.st_slope in ("flat", "down") and a.st_j60_mv <= STD_FLAT_J60_AT_MOST_MV:
+        if not wide and a.st_slope in ("flat", "down") and a.st_j60_mv <= STD_FLAT_J60_AT_MOST_MV:
             lines[ld] = f"{ld} {a.st_j60_mv:+.2f} mV at J+60 ms, {'horizontal' if a.st_slope == 'flat' else 'downsloping'}"
         elif a.st_j60_mv <= STD_J60_AT_MOST_MV:
             lines[ld] = f"{ld} {a.st_j60_mv:+.2f} mV at J+60 ms"
@@ -64,8 +72,14 @@ def _st_depression(ctx: RuleContext) -> list[Statement]:
           f"downsloping, or ≤ {STD_J60_AT_MOST_MV} mV any slope): " + "; ".join(lines[ld] for ld in leads)]
     if ctx.has("LVH"):
         ev.append("with LVH: may be secondary (strain pattern)")
+    stemi = [s.code for s in ctx.statements if s.code in _STEMI_CODES]
+    if stemi:
+        ev.append(f"with ST elevation meeting STEMI criteria ({', '.join(stemi)}): may be reciprocal")
+    if wide:
+        ev.append(f"QRS {fmt_ms(ctx.m.qrs_ms)} ≥ {STD_WIDE_QRS_AT_LEAST_MS:.0f} ms (conduction delay): only "
+                  f"≤ {STD_J60_AT_MOST_MV} mV counted, shallower depression may be secondary")
     if skip:
-        ev.append("V1–V3 not used (right bundle branch block)")
+        ev.append("V1–V3 not used (right bundle branch delay: secondary ST-T changes there)")
     note = ctx.exclusion_note(CONTIGUOUS_ORDER)
     if note:
         ev.append(note)
