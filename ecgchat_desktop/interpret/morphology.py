@@ -66,6 +66,16 @@ def s_dominant(ctx: RuleContext, lead: str) -> bool | None:
     return neg > (a.r_mv or 0.0)
 
 
+def rs_complex(ctx: RuleContext, lead: str) -> bool | None:
+    """rS: a small initial r (any q smaller than it) followed by a deeper S; a QS or QR
+    complex (inferior infarction) is not rS."""
+    a = ctx.amp(lead)
+    if a is None:
+        return None
+    r, s, q = a.r_mv or 0.0, abs(a.s_mv or 0.0), abs(a.q_mv or 0.0)
+    return r > 0.0 and s > r and q < r
+
+
 def wide_s(ctx: RuleContext, lead: str) -> bool | None:
     """S lasting ≥ 40 ms or longer than R."""
     a = ctx.amp(lead)
