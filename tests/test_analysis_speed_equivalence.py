@@ -140,3 +140,97 @@ def test_extra_p_counts_on_real_ecg_equal_reference_loop(data_dir):
     ref_lag = _reference_lag_match(x, peaks, tmpl, 120, 15)
     np.testing.assert_array_equal(lag[0], ref_lag[0])
     np.testing.assert_allclose(lag[1], ref_lag[1], atol=1e-9)
+
+
+@pytest.mark.parametrize("n, nperseg, fs", [(5000, 1024, 500.0), (5001, 1024, 500.0), (10000, 2048, 1000.0),
+                                            (1024, 1024, 500.0), (3000, 999, 360.0)])
+def test_welch_psd_equals_scipy_welch(n, nperseg, fs):
+    from scipy import signal
+
+    x = np.random.default_rng(n).standard_normal((4, n))
+    f0, p0 = signal.welch(x, fs=fs, nperseg=nperseg, axis=-1)
+    f1, p1 = preprocess._welch_psd(x, fs, nperseg)
+    np.testing.assert_allclose(f1, f0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(p1, p0, rtol=1e-9, atol=1e-15 * p0.max())
+
+
+def _reference_quality(raw, x_clean, fs_raw, fs_clean, band):
+    """The per-lead rules applied one lead at a time, as first written."""
+    from ecgchat_desktop.analysis import quality as q
+
+    def still_blocks(r):
+        win = max(4, int(0.1 * fs_raw))
+        n = r.size // win
+        if n < 5:
+            return np.zeros(max(n, 0), dtype=bool)
+        blocks = r[: n * win].reshape(n, win)
+        still = (blocks.max(axis=1) - blocks.min(axis=1)) < 0.004
+        out = np.zeros(n, dtype=bool)
+        d = np.diff(np.concatenate(([0], still.astype(np.int8), [0])))
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+            if b - a >= 5:
+                out[a:b] = True
+        return out
+
+    def saturated(r):
+        hi, lo = np.nanmax(r), np.nanmin(r)
+        tol = 1e-6 * max(1.0, abs(hi), abs(lo))
+        at_rail = (r >= hi - tol) | (r <= lo + tol)
+        if at_rail.mean() <= 0.02:
+            return float(at_rail.mean())
+        d = np.diff(np.concatenate(([0], at_rail.astype(np.int8), [0])))
+        lengths = np.flatnonzero(d == -1) - np.flatnonzero(d == 1)
+        return float(lengths[lengths >= 3].sum() / r.size)
+
+    still = [still_blocks(np.nan_to_num(raw[i])) for i in range(raw.shape[0])]
+    common = np.mean(still, axis=0) > 0.5 if raw.shape[0] > 1 else still[0]
+    ratios = q.noise_ratios(x_clean, fs_clean, band)
+    out = []
+    for i in range(raw.shape[0]):
+        finite = np.isfinite(raw[i])
+        own = float(np.mean(still[i] & ~common)) if still[i].size else 0.0
+        r = raw[i][finite]
+        core = x_clean[i, int(fs_clean):-int(fs_clean)]
+        if finite.mean() < 0.5:
+            out.append((q.LEAD_OFF, "mostly missing samples"))
+        elif np.ptp(r) == 0:
+            out.append((q.LEAD_OFF, "constant signal"))
+        elif own > 0.3:
+            out.append((q.LEAD_OFF, f"{own:.0%} of the recording flat"))
+        elif np.ptp(core) < 0.05:
+            out.append((q.FLAT, "peak-to-peak below 0.05 mV"))
+        elif saturated(r) > 0.02:
+            out.append((q.SATURATED, f"{saturated(r):.0%} of samples at the rails"))
+        elif ratios[i] < 5.0:
+            out.append((q.NOISY, f"QRS/noise ratio {ratios[i]:.1f}"))
+        else:
+            out.append((q.GOOD, None))
+    return out
+
+
+def test_quality_all_leads_at_once_equals_lead_by_lead(data_dir):
+    from ecgchat_desktop.analysis import quality
+    from ecgchat_desktop.io import read_ecg
+
+    fs = 500.0
+    raw = np.asarray(read_ecg(data_dir / "ludb" / "data" / "1.hea").signals_mv, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    bad = raw.copy()
+    bad[0] = 0.0                                    # constant
+    bad[1, 1000:3500] = 0.3                         # half the recording still
+    bad[2] = np.clip(bad[2], -0.05, 0.05)           # clipped at the rails
+    bad[3] = 0.004 * rng.standard_normal(raw.shape[1])  # moving, but far below any ECG: flat
+    bad[4] += 0.5 * rng.standard_normal(raw.shape[1])  # noisy
+    bad[5, :3000] = np.nan                          # mostly missing
+    bad[6, 100:200] = np.nan                        # a short gap
+    bad[7] = np.nan
+    paused = raw.copy()
+    paused[:, 2000:2600] = 0.0                      # a pause in every lead: the ECG's own
+    labels_seen = set()
+    for r in (raw, bad, paused, raw[:1], bad[2:3]):
+        x_clean, _ = preprocess.clean(np.nan_to_num(r), fs)
+        band = qrs_detect.qrs_band(x_clean, fs)
+        got = quality.assess_all(r, x_clean, fs, fs, band)
+        assert got == _reference_quality(r, x_clean, fs, fs, band)
+        labels_seen |= {lab for lab, _ in got}
+    assert labels_seen == {quality.GOOD, quality.NOISY, quality.FLAT, quality.SATURATED, quality.LEAD_OFF}

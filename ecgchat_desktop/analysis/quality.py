@@ -28,36 +28,35 @@ USABLE = (GOOD,)
 
 
 def _still_blocks(raw: np.ndarray, fs: float) -> np.ndarray:
-    """Bool per 0.1 s block: inside a run of >= 5 blocks (0.5 s) with (almost) no movement."""
+    """Bool per lead and 0.1 s block [leads, blocks]: inside a run of >= 5 blocks (0.5 s)
+    with (almost) no movement."""
+    raw = np.atleast_2d(raw)
     win = max(4, int(0.1 * fs))
-    n = raw.size // win
+    n = raw.shape[1] // win
     if n < 5:
-        return np.zeros(max(n, 0), dtype=bool)
-    blocks = raw[: n * win].reshape(n, win)
-    still = (blocks.max(axis=1) - blocks.min(axis=1)) < 0.004  # mV: below any real activity
-    out = np.zeros(n, dtype=bool)
+        return np.zeros((raw.shape[0], max(n, 0)), dtype=bool)
+    blocks = raw[:, : n * win].reshape(raw.shape[0], n, win)
+    still = (blocks.max(axis=2) - blocks.min(axis=2)) < 0.004  # mV: below any real activity
     if not still.any():
-        return out
-    d = np.diff(np.concatenate(([0], still.astype(np.int8), [0])))
-    for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
-        if b - a >= 5:
-            out[a:b] = True
+        return still
+    # A block lies in a run of >= 5 still blocks iff one of the 5-block windows covering
+    # it is all still.
+    full = np.lib.stride_tricks.sliding_window_view(still, 5, axis=1).all(axis=2)  # [leads, n - 4]
+    out = np.zeros_like(still)
+    for k in range(5):
+        out[:, k:k + full.shape[1]] |= full
     return out
 
 
-def _saturated_fraction(raw: np.ndarray) -> float:
-    hi, lo = np.nanmax(raw), np.nanmin(raw)
-    if hi - lo <= 0:
-        return 0.0
+def _rail_fraction(r: np.ndarray, hi: float, lo: float) -> float:
+    """Share of samples in runs of >= 3 at the lead's extreme values (a single extreme
+    sample is just the R peak)."""
     tol = 1e-6 * max(1.0, abs(hi), abs(lo))
-    at_rail = (raw >= hi - tol) | (raw <= lo + tol)
-    if at_rail.mean() <= 0.02:  # cannot exceed the limit: skip the run analysis
-        return float(at_rail.mean())
-    # Count only samples in runs of >= 3 (a single extreme sample is just the R peak).
+    at_rail = (r >= hi - tol) | (r <= lo + tol)
     d = np.diff(np.concatenate(([0], at_rail.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     lengths = ends - starts
-    return float(lengths[lengths >= 3].sum() / raw.size)
+    return float(lengths[lengths >= 3].sum() / r.size)
 
 
 def noise_ratios(x_clean: np.ndarray, fs: float, qrs_band: np.ndarray | None = None) -> np.ndarray:
@@ -74,9 +73,9 @@ def noise_ratios(x_clean: np.ndarray, fs: float, qrs_band: np.ndarray | None = N
         return np.full(x_clean.shape[0], np.inf)
     if qrs_band is None:
         qrs_band = preprocess.bandpass(x_clean, fs, 5.0, 25.0)
-    hf = np.diff(x_clean, axis=1)
+    hf = np.diff(x_clean[:, : n * win + 1], axis=1)
     b = qrs_band[:, : n * win].reshape(x_clean.shape[0], n, win)
-    h = hf[:, : n * win].reshape(x_clean.shape[0], n, win)
+    h = hf.reshape(x_clean.shape[0], n, win)
     pp = np.percentile(b.max(axis=2) - b.min(axis=2), 80, axis=1)
     floor = np.percentile(h.std(axis=2), 30, axis=1) / np.sqrt(2.0) + 1e-6
     return pp / (4.0 * floor)
@@ -88,39 +87,53 @@ def assess_all(raw: np.ndarray, x_clean: np.ndarray, fs_raw: float, fs_clean: fl
 
     Flat stretches shared by most leads are the ECG's own (a pause, an ideal isoelectric
     line); only stretches where this lead is still and the others are not count as
-    electrode loss."""
-    n_leads = raw.shape[0]
-    still = [_still_blocks(np.nan_to_num(raw[i]), fs_raw) for i in range(n_leads)]
-    size = min(s.size for s in still) if still else 0
-    common = np.zeros(size, dtype=bool)
+    electrode loss. The per-lead statistics are computed for all leads at once; the
+    rules are then applied lead by lead in the order of the module docstring."""
+    raw = np.atleast_2d(raw)
+    x_clean = np.atleast_2d(x_clean)
+    n_leads, n_raw = raw.shape
+    finite = np.isfinite(raw)
+    all_finite = bool(finite.all())
+    still = _still_blocks(raw if all_finite else np.nan_to_num(raw), fs_raw)
+    size = still.shape[1]
     if size and n_leads > 1:
-        common = np.mean([s[:size] for s in still], axis=0) > 0.5
+        common = still.mean(axis=0) > 0.5
     elif size:
-        common = still[0][:size]
+        common = still[0]
+    own = (still & ~common[None, :]).mean(axis=1) if size else np.zeros(n_leads)
     ratios = noise_ratios(x_clean, fs_clean, qrs_band)
+    finite_frac = finite.mean(axis=1)
+    if all_finite:
+        hi, lo = raw.max(axis=1), raw.min(axis=1)
+    else:
+        with np.errstate(invalid="ignore"):
+            masked = np.where(finite, raw, np.nan)
+            ok = finite.any(axis=1)
+            hi, lo = np.full(n_leads, np.nan), np.full(n_leads, np.nan)
+            hi[ok], lo[ok] = np.nanmax(masked[ok], axis=1), np.nanmin(masked[ok], axis=1)
+    m = int(fs_clean)
+    core = x_clean[:, m:-m] if x_clean.shape[1] > 3 * fs_clean else x_clean
+    core_pp = core.max(axis=1) - core.min(axis=1)
     out = []
     for i in range(n_leads):
-        own = float(np.mean(still[i][:size] & ~common)) if size else 0.0
-        out.append(_assess_one(raw[i], x_clean[i], fs_clean, own, float(ratios[i])))
+        if finite_frac[i] < 0.5:
+            out.append((LEAD_OFF, "mostly missing samples"))
+        elif hi[i] - lo[i] == 0:
+            out.append((LEAD_OFF, "constant signal"))
+        elif own[i] > 0.3:
+            out.append((LEAD_OFF, f"{own[i]:.0%} of the recording flat"))
+        elif core_pp[i] < 0.05:
+            out.append((FLAT, "peak-to-peak below 0.05 mV"))
+        else:
+            r = raw[i] if all_finite else raw[i][finite[i]]
+            tol = 1e-6 * max(1.0, abs(hi[i]), abs(lo[i]))
+            sf = np.count_nonzero((r >= hi[i] - tol) | (r <= lo[i] + tol)) / r.size
+            if sf > 0.02:  # the run analysis only when the rail share could exceed the limit
+                sf = _rail_fraction(r, hi[i], lo[i])
+            if sf > 0.02:
+                out.append((SATURATED, f"{sf:.0%} of samples at the rails"))
+            elif ratios[i] < 5.0:
+                out.append((NOISY, f"QRS/noise ratio {ratios[i]:.1f}"))
+            else:
+                out.append((GOOD, None))
     return out
-
-
-def _assess_one(raw: np.ndarray, x_clean: np.ndarray, fs_clean: float, own_flat: float,
-                ratio: float) -> tuple[str, str | None]:
-    finite = np.isfinite(raw)
-    if finite.mean() < 0.5:
-        return LEAD_OFF, "mostly missing samples"
-    r = raw[finite]
-    if np.ptp(r) == 0:
-        return LEAD_OFF, "constant signal"
-    if own_flat > 0.3:
-        return LEAD_OFF, f"{own_flat:.0%} of the recording flat"
-    core = x_clean[int(fs_clean):-int(fs_clean)] if x_clean.size > 3 * fs_clean else x_clean
-    if np.ptp(core) < 0.05:
-        return FLAT, "peak-to-peak below 0.05 mV"
-    sf = _saturated_fraction(r)
-    if sf > 0.02:
-        return SATURATED, f"{sf:.0%} of samples at the rails"
-    if ratio < 5.0:
-        return NOISY, f"QRS/noise ratio {ratio:.1f}"
-    return GOOD, None
