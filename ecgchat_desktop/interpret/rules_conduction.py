@@ -41,6 +41,8 @@ LAFB_AXIS_DEG = (-90.0, -35.0)
 LPFB_AXIS_DEG = (100.0, 180.0)
 WPW_PR_BELOW_MS = 120.0
 WPW_DELTA_LEADS_AT_LEAST = 2
+# AHA 2009: QRS > 120 ms in adults; 110 ms keeps lesser degrees of pre-excitation.
+WPW_QRS_AT_LEAST_MS = 110.0
 
 SINUS_CODES = ("SR", "SBRAD", "STACH", "SARRH")
 
@@ -186,14 +188,17 @@ def _preexcitation(ctx: RuleContext) -> list[Statement]:
     # Judged in sinus rhythm only: in a tachycardia the "P" before the QRS may be retrograde or a T.
     if m.pr_ms is None or m.pr_ms >= WPW_PR_BELOW_MS or not ctx.has(*SINUS_CODES):
         return []
+    # The delta wave widens the QRS; a "slurred" upstroke inside a narrow QRS is an early QRS
+    # onset (LUDB, CinC false positives at QRS 80–96 ms).
+    if m.qrs_ms is None or m.qrs_ms < WPW_QRS_AT_LEAST_MS:
+        return []
     leads = [ld for ld in (m.lead_amplitudes or {}) if ctx.amp(ld) is not None and ctx.amp(ld).delta_wave]
     if len(leads) < WPW_DELTA_LEADS_AT_LEAST:
         return []
-    ev = [f"PR {fmt_ms(m.pr_ms)} < {WPW_PR_BELOW_MS:.0f} ms",
-          f"delta wave (slurred initial QRS) in {len(leads)} leads ≥ {WPW_DELTA_LEADS_AT_LEAST}: " + ", ".join(leads)]
-    if m.qrs_ms is not None:
-        ev.append(f"QRS {fmt_ms(m.qrs_ms)}")
-    return [make_statement("WPW", ev)]
+    return [make_statement("WPW", [
+        f"PR {fmt_ms(m.pr_ms)} < {WPW_PR_BELOW_MS:.0f} ms",
+        f"delta wave (slurred initial QRS) in {len(leads)} leads ≥ {WPW_DELTA_LEADS_AT_LEAST}: " + ", ".join(leads),
+        f"QRS {fmt_ms(m.qrs_ms)} ≥ {WPW_QRS_AT_LEAST_MS:.0f} ms"])]
 
 
 def _fascicular(ctx: RuleContext) -> list[Statement]:

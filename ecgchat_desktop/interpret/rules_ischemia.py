@@ -22,6 +22,11 @@ TERRITORY_NAMES = {"INF": "inferior", "ANT": "anterior/septal", "LAT": "lateral"
 Q_V2V3_AT_LEAST_MS = 20.0
 Q_OTHER_AT_LEAST_MS = 30.0
 Q_OTHER_AT_LEAST_MV = 0.1
+# The normal septal q of the lateral leads can last 30 ms when the QRS onset reads early; there a
+# pathological Q must also be deep against its R (Minnesota code 1-3: Q/R ≥ 1/5). PTB-XL folds
+# 1–8: Q_LAT false positives 5 → 1 (on NORM and RBBB records), no true positive lost.
+Q_OTHER_AT_LEAST_R_FRACTION = 0.2
+SEPTAL_Q_LEADS = ("I", "aVL", "V5", "V6")
 QS_R_BELOW_MV = 0.05
 QS_DEPTH_AT_LEAST_MV = 0.2
 
@@ -71,9 +76,13 @@ def _q_line(ctx: RuleContext, lead: str) -> str | None:
         return None
     if lead == "V1":
         return None  # a q in V1 alone is not counted; QS in V1 is handled above
-    if a.q_ms >= Q_OTHER_AT_LEAST_MS and depth >= Q_OTHER_AT_LEAST_MV:
+    r = a.r_mv or 0.0
+    ratio_needed = lead in SEPTAL_Q_LEADS
+    if a.q_ms >= Q_OTHER_AT_LEAST_MS and depth >= Q_OTHER_AT_LEAST_MV \
+            and (not ratio_needed or depth >= Q_OTHER_AT_LEAST_R_FRACTION * r):
         return (f"Q in {lead} {a.q_ms:.0f} ms ≥ {Q_OTHER_AT_LEAST_MS:.0f} ms and "
-                f"{depth:.2f} mV deep ≥ {Q_OTHER_AT_LEAST_MV} mV")
+                f"{depth:.2f} mV deep ≥ {Q_OTHER_AT_LEAST_MV} mV"
+                + (f" and ≥ {Q_OTHER_AT_LEAST_R_FRACTION:.0%} of R {r:.2f} mV" if r and ratio_needed else ""))
     return None
 
 
