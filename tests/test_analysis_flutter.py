@@ -34,7 +34,11 @@ def test_flutter_waves_need_atria_faster_than_ventricles_and_a_flutter_rate():
     assert "AFLT" not in _codes(normal(hr, atrial_spectral_rate_bpm=just_below, **base))
     assert "AFLT" in _codes(normal(hr, atrial_spectral_rate_bpm=RR.FLUTTER_ATRIA_FASTER_THAN_VENTRICLES * hr,
                                    **base))
-    assert "AFLT" not in _codes(normal(75.0, atrial_spectral_rate_bpm=RR.FLUTTER_ATRIAL_RATE_BPM[1] + 5, **base))
+    lo, hi = RR.FLUTTER_SPECTRAL_RATE_BPM
+    assert "AFLT" not in _codes(normal(75.0, atrial_spectral_rate_bpm=hi + 1, **base))
+    assert "AFLT" in _codes(normal(75.0, atrial_spectral_rate_bpm=hi, **base))
+    assert "AFLT" in _codes(normal(75.0, atrial_spectral_rate_bpm=lo, **base))
+    assert "AFLT" not in _codes(normal(75.0, atrial_spectral_rate_bpm=lo - 1, **base))
 
 
 def test_flutter_statement_carries_its_spectral_evidence():
@@ -63,6 +67,42 @@ def test_spectrum_of_a_synthetic_sawtooth_finds_the_flutter_rate():
     assert spectrum is not None
     assert abs(spectrum.rate_per_min - 300.0) <= 15.0
     assert spectrum.organisation >= RR.FLUTTER_ORGANISATION_AT_LEAST
+
+
+def test_spectrum_without_a_t_end_uses_an_estimated_qt():
+    # Flutter waves riding on the T often leave the median beat without a delineated T end; the
+    # spectrum is still measured, cancelling up to an upper-normal QT for the rate.
+    fs = 500.0
+    t = np.arange(int(10 * fs)) / fs
+    saw = 0.15 * (2 * ((t * 5.0) % 1.0) - 1.0)
+    x = np.vstack([saw, saw, saw, -saw])
+    peaks = np.arange(int(0.5 * fs), x.shape[1] - int(0.5 * fs), int(0.8 * fs))
+    med = np.zeros((4, int(1.4 * fs)))
+    r_idx = int(0.6 * fs)
+    med[:, r_idx - 10:r_idx + 10] = 1.0
+    for p in peaks:
+        x[:, p - 10:p + 10] += 1.0
+    spectrum = atrial_spectrum(x, fs, ["II", "III", "aVF", "V1"], np.ones(4, bool), peaks, med, r_idx,
+                               qrs_on=r_idx - 20, t_off=None)
+    assert spectrum is not None and abs(spectrum.rate_per_min - 300.0) <= 15.0
+    assert spectrum.organisation >= RR.FLUTTER_ORGANISATION_AT_LEAST
+
+
+def test_estimated_t_end_follows_the_rate_and_stops_short_of_the_next_beat():
+    from ecgchat_desktop.analysis.flutter import FALLBACK_QTC_S, estimated_t_end
+    fs, r_idx = 500.0, 300
+    one_s = np.arange(0, 10 * 500, 500)          # RR 1 s: QT = QTc
+    assert estimated_t_end(280, one_s, fs, r_idx, 700) == 280 + int(round(FALLBACK_QTC_S * fs))
+    fast = np.arange(0, 10 * 500, 150)           # RR 300 ms: capped at 90 % of RR after R
+    assert estimated_t_end(280, fast, fs, r_idx, 700) == int(r_idx + 0.9 * 150)
+
+
+def test_flutter_record_without_a_t_end_gets_a_spectrum(data_dir):
+    # CinC JS09740 (labelled AFL): its median beat has no delineated T end.
+    m = measure(read_ecg(data_dir / "cinc" / "chapman" / "JS09740.hea"))
+    assert m.atrial_organisation is not None and m.atrial_spectral_rate_bpm is not None
+    flutter = [s for s in interpret(m, MAN_50) if s.code == "AFLT"]
+    assert flutter and any("QRST cancellation" in e for e in flutter[0].evidence)
 
 
 def test_real_flutter_record_is_named_with_evidence(data_dir):

@@ -22,6 +22,11 @@ PEAK_HALF_WIDTH_HZ = 0.35
 N_HARMONICS = 3
 PREFERRED_LEADS = ("II", "III", "aVF", "V1")
 MIN_SECONDS = 6.0
+# When the median beat has no delineated T end (flutter waves riding on the T often hide it), the
+# cancelled stretch ends at an upper-normal QT for the rate (Framingham, QTc 440 ms), kept short of
+# the next beat; without it such records got no spectrum at all.
+FALLBACK_QTC_S = 0.44
+FRAMINGHAM_SLOPE = 0.154
 
 
 @dataclass
@@ -52,14 +57,24 @@ def _cancel_qrst(x: np.ndarray, peaks: np.ndarray, med: np.ndarray, r_idx: int,
     return res
 
 
+def estimated_t_end(qrs_on: float, peaks: np.ndarray, fs: float, r_idx: int, med_len: int) -> int:
+    """T end (median-beat sample) at an upper-normal QT for the median RR, short of the next beat."""
+    rr_s = float(np.median(np.diff(peaks))) / fs
+    qt_s = FALLBACK_QTC_S - FRAMINGHAM_SLOPE * (1.0 - rr_s)
+    end = int(round(qrs_on + qt_s * fs))
+    return int(min(end, r_idx + 0.9 * rr_s * fs, med_len - 1))
+
+
 def atrial_spectrum(x: np.ndarray, fs: float, names: list[str], usable: np.ndarray,
                     peaks: np.ndarray, med: np.ndarray, r_idx: int,
                     qrs_on: int | None, t_off: int | None, p_on: int | None = None) -> AtrialSpectrum | None:
     """Spectrum of the QRST-cancelled signal; None when it cannot be judged."""
-    if qrs_on is None or t_off is None or peaks.size < 4 or x.shape[1] < MIN_SECONDS * fs:
+    if qrs_on is None or peaks.size < 4 or x.shape[1] < MIN_SECONDS * fs:
         return None
     if fs < 2 * ANALYSIS_BAND_HZ[1] + 1:
         return None
+    if t_off is None:
+        t_off = estimated_t_end(qrs_on, peaks, fs, r_idx, med.shape[1])
     qrs_on, t_off = int(round(qrs_on)), int(round(t_off))  # fiducials may be fractional samples
     # With P waves on the median beat the whole P-QRS-T is cancelled (sinus rhythm then leaves
     # only noise); in 2:1 flutter the "P" is a phase-locked flutter wave and goes with it.
