@@ -515,8 +515,8 @@ def test_left_atrial_enlargement_uses_lead_ii_p_duration_when_measured():
     (-0.125, 47.0, 100.0, False),    # 5.9 mV·ms
     (-0.05, 120.0, 200.0, True),     # shallow but long: depth on its limit, 60 % of the P
     (-0.04, 150.0, 250.0, False),    # depth below 0.05 mV
-    (-0.1, 60.0, 100.0, True),       # negative phase 60 % of the P: terminal
-    (-0.1, 61.0, 100.0, False),      # 61 %: a wholly inverted P, not a terminal phase
+    (-0.1, 70.0, 100.0, True),       # negative phase 70 % of the P: terminal
+    (-0.1, 71.0, 100.0, False),      # 71 %: a wholly inverted P, not a terminal phase
 ])
 def test_left_atrial_enlargement_v1_terminal_force(neg_mv, neg_ms, p_ms, fires):
     m = normal(p_ms=p_ms, pr_ms=max(160.0, p_ms + 40.0))
