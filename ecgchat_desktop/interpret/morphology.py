@@ -19,6 +19,9 @@ LBBB_R_PEAK_TIME_ABOVE_MS = 60.0
 # PTB-XL folds 1–8, CinC and LUDB (benchmarks/statements_conduction.py): true LBBB 116–156 ms,
 # false positives 40–96 ms.
 LBBB_BROAD_R_AT_LEAST_MS = 90.0
+# In a QRS shorter than 130 ms (incomplete LBBB) the limit is this fraction of the QRS instead
+# (LUDB incomplete-LBBB record 120: R 82–90 ms of a 114 ms QRS; normal R lobes < 50 %).
+LBBB_BROAD_R_QRS_FRACTION = 0.7
 RBBB_V1_R_PEAK_TIME_ABOVE_MS = 50.0
 # A dominant monophasic R in V1 this long is the slurred R′ of RBBB fused with r (CinC, PTB-XL
 # folds 1–8: RBBB 94–162 ms; normal V1 r lasts 20–40 ms).
@@ -96,27 +99,35 @@ def q_present(ctx: RuleContext, lead: str) -> bool | None:
     return None if absent is None else not absent
 
 
+def broad_r_limit_ms(ctx: RuleContext) -> float:
+    """R-lobe duration that counts as broad: 90 ms, or 70 % of a shorter QRS."""
+    qrs = ctx.m.qrs_ms
+    if qrs is None:
+        return LBBB_BROAD_R_AT_LEAST_MS
+    return min(LBBB_BROAD_R_AT_LEAST_MS, LBBB_BROAD_R_QRS_FRACTION * qrs)
+
+
 def broad_or_notched_r(ctx: RuleContext, lead: str) -> bool | None:
-    """Notched R, or a broad R: the R lobe lasting ≥ LBBB_BROAD_R_AT_LEAST_MS where its
-    duration was measured, else an R-peak time > 60 ms."""
+    """Notched R, or a broad R: the R lobe lasting ≥ broad_r_limit_ms() where its duration
+    was measured, else an R-peak time > 60 ms."""
     a = ctx.amp(lead)
     if a is None:
         return None
     if a.notched_r:
         return True
     if a.r_ms is not None and a.r_mv:
-        return a.r_ms >= LBBB_BROAD_R_AT_LEAST_MS
+        return a.r_ms >= broad_r_limit_ms(ctx)
     if a.r_peak_time_ms is None:
         return None if a.notched_r is None else False
     return a.r_peak_time_ms > LBBB_R_PEAK_TIME_ABOVE_MS
 
 
 def broad_r(ctx: RuleContext, lead: str) -> bool | None:
-    """A monophasic-looking R lobe lasting ≥ LBBB_BROAD_R_AT_LEAST_MS (None if not measured)."""
+    """A monophasic-looking R lobe lasting ≥ broad_r_limit_ms() (None if not measured)."""
     a = ctx.amp(lead)
     if a is None or a.r_ms is None or not a.r_mv:
         return None
-    return a.r_ms >= LBBB_BROAD_R_AT_LEAST_MS
+    return a.r_ms >= broad_r_limit_ms(ctx)
 
 
 def describe(ctx: RuleContext, lead: str) -> str:
