@@ -156,3 +156,29 @@ def test_a_requested_conclusion_is_the_draft_built_from_the_findings(engine):
     if ans.source == "program draft":  # the model's phrasing was rejected: kept for audit
         assert ans.model_text and ans.prompt_info["model_phrasing_rejected"]
         assert ans.raw_answer == program_conclusion(CRITICAL_QTC)
+
+
+def test_prompt_cache_restores_the_findings_prefix_in_a_new_session(engine, tmp_path):
+    from ecgchat_desktop.chat.prompt_cache import PromptCache
+
+    cache = PromptCache(tmp_path)
+    q = "What is the QRS duration?"
+    engine.reset_cache()
+    first = ChatSession(NORMAL, engine, max_tokens=12, prompt_cache=cache).ask(q)
+    assert first.prompt_info["prompt_cache_hit"] is False
+    saved = list(tmp_path.glob("*.kv"))
+    assert len(saved) == 1
+    engine.reset_cache()  # as a new process would start
+    second = ChatSession(NORMAL, engine, max_tokens=12, prompt_cache=cache).ask(q)
+    assert second.prompt_info["prompt_cache_hit"] is True and second.raw_answer.strip()
+    # the restored cells hold the system part: the engine evaluated only the rest
+    messages, *_ = ChatSession(NORMAL, engine).prepare(q)
+    prefix = ChatSession(NORMAL, engine)._shared_prefix(messages, "")
+    assert 100 < len(prefix) < len(engine.tokenize_prompt(engine.render(messages)))
+    # other findings never reuse that state; a damaged file is ignored, not trusted
+    engine.reset_cache()
+    assert not cache.load(engine, prefix[:-1])
+    whole = saved[0].read_bytes()
+    for cut in (200, len(whole) - 1000):
+        saved[0].write_bytes(whole[:cut])
+        assert not cache.load(engine, prefix) and engine.llm.n_tokens == 0

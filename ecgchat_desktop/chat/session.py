@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ecgchat_desktop.chat import claims as claims_mod
@@ -149,6 +150,11 @@ def answer_prefix(findings, question: str) -> str:
     return ""
 
 
+def gen_started_delay(started: float, gen) -> float:
+    """Seconds between `started` and the start of `gen` (its total time counts from there)."""
+    return max(0.0, (time.perf_counter() - started) - gen.total_s)
+
+
 # A request for the report conclusion / summary of the findings: answered with the draft
 # built from the findings (critical first), the model only phrasing it.
 _CONCLUSION_REQUEST = re.compile(
@@ -168,7 +174,7 @@ class ChatSession:
     def __init__(self, findings, engine: ChatEngine, knowledge: KnowledgeBase | None = None,
                  max_tokens: int = 200, temperature: float = 0.0, n_passages: int = 2,
                  passage_chars: int = 420, n_base_passages: int = 3, n_extra_passages: int = 1,
-                 seed_yes_no: bool = True, draft_conclusions: bool = True):
+                 seed_yes_no: bool = True, draft_conclusions: bool = True, prompt_cache=None):
         self.findings = findings
         self.engine = engine
         self.knowledge = knowledge or load_knowledge()
@@ -180,6 +186,7 @@ class ChatSession:
         self.n_extra_passages = n_extra_passages
         self.seed_yes_no = seed_yes_no
         self.draft_conclusions = draft_conclusions
+        self.prompt_cache = prompt_cache  # a PromptCache: the findings prefix is kept on disk
         self.history: list[Turn] = []
 
     def _base_passages(self) -> list[Passage]:
@@ -226,9 +233,18 @@ class ChatSession:
         info["answer_prefix"] = prefix
         if prefix and on_token is not None:
             on_token(prefix)
+        started = time.perf_counter()
+        cached_prefix = None
+        if self.prompt_cache is not None:
+            cached_prefix = self._shared_prefix(messages, prefix)
+            info["prompt_cache_hit"] = self.prompt_cache.load(self.engine, cached_prefix)
         gen = self.engine.generate(messages, max_tokens=self.max_tokens, temperature=self.temperature,
                                    on_token=on_token, cancel=cancel,
                                    stop_at_blank_line=self.engine.is_small, assistant_prefix=prefix)
+        if gen.ttft_s is not None:  # the first token counts from before the cache was read
+            gen.ttft_s += gen_started_delay(started, gen)
+        if cached_prefix and not info["prompt_cache_hit"]:
+            self.prompt_cache.save(self.engine, cached_prefix)
         gen.text = prefix + gen.text
         report = claims_mod.check_answer(gen.text, self.findings)
         cited = {int(n) for n in re.findall(r"\[(\d{1,2})\]", gen.text)}
@@ -244,6 +260,17 @@ class ChatSession:
                       claims=report, citations=citations, facts=facts, model=self.engine.model_name,
                       device=self.engine.device, ttft_s=gen.ttft_s, tokens_per_s=gen.tokens_per_s,
                       n_tokens=gen.n_tokens, finish_reason=gen.finish_reason, prompt_info=info)
+
+    def _shared_prefix(self, messages: list[dict], assistant_prefix: str) -> list[int]:
+        """Tokens that every question about this ECG starts with (the system part)."""
+        full = self.engine.tokenize_prompt(self.engine.render(messages) + assistant_prefix)
+        system = self.engine.tokenize_prompt(self.engine.render(messages[:1]))
+        n = 0
+        for a, b in zip(full, system):
+            if a != b:
+                break
+            n += 1
+        return full[:n]
 
     def _ask_conclusion(self, question: str, on_token, cancel, remember: bool) -> Answer:
         """The conclusion is built from the findings (critical flags first, statements by

@@ -18,6 +18,9 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: llama.cpp's choice)")
     p.add_argument("--gpu-layers", type=int, default=-1, help="layers to offload when the build supports a GPU")
     p.add_argument("--no-stream", action="store_true", help="print the answer only when complete")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not keep the evaluated findings prompt on disk (a later question about the "
+                        "same ECG then starts cold)")
     p.set_defaults(func=run)
 
 
@@ -40,7 +43,10 @@ def run(args) -> int:
         print(f"ecgchat: error: {exc}", file=sys.stderr)
         return 2
     try:
-        session = ChatSession(findings, engine, max_tokens=args.max_tokens)
+        from ecgchat_desktop.chat.prompt_cache import PromptCache
+
+        session = ChatSession(findings, engine, max_tokens=args.max_tokens,
+                              prompt_cache=None if args.no_cache else PromptCache())
         stream = not args.json and not args.no_stream
         if not args.json:
             print(f"{args.path}  [model {engine.model_name} on {engine.device}]")
