@@ -127,6 +127,11 @@ def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     broad = [ld for ld in ("I", "aVL", "V5", "V6") if mo.broad_or_notched_r(ctx, ld)]
     if len(broad) < LBBB_BROAD_R_LEADS_AT_LEAST or not set(broad) & {"I", "V5", "V6"}:
         return False, []
+    # Below 120 ms broad R waves in V5/V6 alone are an LVH-like or nonspecific delay (PTB-XL IVCD
+    # record 413); incomplete LBBB also broadens the R of the lateral limb leads.
+    qrs = ctx.m.qrs_ms
+    if qrs is not None and qrs < COMPLETE_BBB_QRS_AT_LEAST_MS and not set(broad) & {"I", "aVL"}:
+        return False, []
     # Left-ventricular activation ends late and leftward: V5/V6 end on a broad R, not on a deep
     # S (rS in both is a left-axis/anterior-fascicle pattern, e.g. LAFB with a wide QRS).
     if all(mo.s_dominant(ctx, ld) for ld in ("V5", "V6")):
