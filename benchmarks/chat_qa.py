@@ -22,7 +22,8 @@ evaluated on OUR findings:
 Wrong claims are found by an ORACLE separate from chat/claims.py's attribution logic:
 a number with a clinical unit that matches no measured value of that unit anywhere in
 the findings (global values, all QTc formulas, device values, every lead amplitude) and
-is not a textbook threshold; or a diagnostic term for a statement we did not make,
+is not a textbook threshold; a number given to a named interval, rate or axis ("QTc = 388",
+"the QTc interval is 320 ms") that is not that quantity's measured value; or a diagnostic term for a statement we did not make,
 asserted (not negated) outside a definition sentence. A wrong claim is "unflagged" when
 the claim check marked nothing over its span.
 
@@ -56,6 +57,13 @@ QUESTIONS = Path(__file__).with_name("chat_questions.jsonl")
 NUM_UNIT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*(ms|msec|milliseconds?|bpm|beats per minute|mV|mm|°|degrees?)\b",
                       re.I)
 ANY_NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+# A number given to a named interval, rate or axis ("QTc = 388", "the QTc interval is 320 ms",
+# "heart rate of 90"): judged against THAT quantity's measured values, not any value.
+NAMED = re.compile(
+    r"(?<![\w-])(?P<name>QTc|QT|PR|QRS|RR|heart rate|ventricular rate|axis)\b(?:\s+(?:interval|duration))?"
+    r"\s*(?:=|:|is|was|of|measures|measured at)\s*(?:about\s+|approximately\s+|around\s+)?"
+    r"(?P<num>-?\d+(?:\.\d+)?)\s*(?P<unit>ms\b|msec\b|milliseconds?\b|bpm\b|beats per minute\b|°|degrees?\b"
+    r"|s\b|seconds?\b)?(?!\s*(?:-|–|to)\s*\d|[\d.]|\s*[*/^+x%±])", re.I)
 # Textbook thresholds and limits that answers quote as reference values.
 REFERENCE_NUMBERS = {"ms": {20, 30, 40, 45, 50, 60, 80, 100, 110, 120, 200, 300, 320, 340, 360, 440, 450, 460,
                             470, 480, 500},
@@ -114,6 +122,24 @@ def measured_pool(f) -> dict[str, list[float]]:
     return pool
 
 
+def named_values(f, name: str) -> list[float]:
+    """The measured values a claim naming `name` may match (ours and the device's)."""
+    m = f.measurements
+    dev = (f.ecg_info or {}).get("device_measurements") or {}
+    if name == "qtc":
+        vals = list((m.qtc_ms or {}).values()) + [dev.get("qtc_ms")]
+    elif name == "rr":
+        vals = [m.rr_ms, m.rr_min_ms, m.rr_max_ms]
+    elif "rate" in name:
+        vals = [m.hr_bpm, dev.get("hr_bpm")]
+    elif name == "axis":
+        vals = [m.p_axis_deg, m.qrs_axis_deg, m.t_axis_deg] + [dev.get(k) for k in ("p_axis_deg", "qrs_axis_deg",
+                                                                                     "t_axis_deg")]
+    else:
+        vals = [getattr(m, f"{name}_ms"), dev.get(f"{name}_ms")]
+    return [float(v) for v in vals if v is not None]
+
+
 def close(a: float, b: float, fam: str) -> bool:
     tol = {"ms": max(6.0, 0.03 * abs(b)), "bpm": max(3.0, 0.03 * abs(b)), "deg": 6.0, "mv": 0.051}[fam]
     return abs(a - b) <= tol
@@ -123,7 +149,25 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
     """(start, end, why) of claims the oracle considers wrong about this ECG."""
     wrong = []
     pool = measured_pool(f)
+    named_spans = []
+    for m in NAMED.finditer(text):
+        if re.search(r"\b(normal\w*|typical\w*|usually|upper|lower|limit|range|should|reference|threshold)\b",
+                     text[max(0, m.start() - 30):m.start()], re.I):
+            continue  # a reference value
+        name, unit = m.group("name").lower(), (m.group("unit") or "").lower()
+        fam = "bpm" if "rate" in name else "deg" if name == "axis" else "ms"
+        v = float(m.group("num")) * (1000.0 if unit.startswith("s") else 1.0)
+        if unit and family(unit)[0] != fam and not unit.startswith("s"):
+            continue
+        named_spans.append((m.start("num"), m.end()))
+        values = named_values(f, name)
+        if not values:
+            wrong.append((m.start("num"), m.end(), f"{m.group(0)}: {name} was not measured"))
+        elif not any(close(v, p, fam) for p in values):
+            wrong.append((m.start("num"), m.end(), f"{m.group(0)} is not the measured {name}"))
     for m in NUM_UNIT.finditer(text):
+        if overlaps((m.start(), m.end()), named_spans):
+            continue
         fam, fac = family(m.group(2))
         v = float(m.group(1)) * fac
         if fam == "mv":

@@ -197,11 +197,26 @@ def test_explanations_of_concepts_are_not_claims():
                  "Left bundle branch block refers to delayed conduction in the left bundle.",
                  "Causes include myocardial infarction, hypertension and valve disease.",
                  "The sinus node is the natural pacemaker of the heart.",
-                 "Blockage of the LAD artery can cause anterior ischemia."):
+                 "Ischemia can be caused by blockage of the LAD artery.",
+                 "Bundle branch blocks such as LBBB widen the QRS."):
         assert check_answer(text, NORMAL).checked == 0, text
     # ... but the same words about this ECG are claims
     assert check_answer("This ECG shows atrial fibrillation, which is defined as an irregular rhythm.",
                         NORMAL).verdict == "contradicted"
+
+
+def test_general_causal_sentences_still_flag_a_diagnosis_this_ecg_lacks():
+    """"X can lead to Y" in an answer about this ECG puts Y before the reader: a Y the
+    program did not find is flagged as not among the findings (not as contradicted)."""
+    for text in ("The PAC is found in the atria, which can lead to ventricular hypertrophy.",
+                 "Blockage of the LAD artery can cause anterior ischemia.",
+                 "This is often associated with left ventricular hypertrophy."):
+        report = check_answer(text, NORMAL)
+        assert [c.status for c in report.claims if c.kind == "diagnosis"][-1] == UNSUPPORTED, text
+        assert "not among the program's findings" in report.flagged[-1].reason
+    # ... and stays verified when the ECG has it
+    assert check_answer("Sinus tachycardia can lead to palpitations.", RBBB_AF).verdict != "verified"
+    assert check_answer("Atrial fibrillation can lead to stroke.", RBBB_AF).verdict == "verified"
 
 
 def test_qualitative_interval_claims():
@@ -240,6 +255,11 @@ def test_model_text_presenting_a_statement_as_confirmed_is_flagged():
     assert report.verdict == "unsupported" and report.flagged[0].kind == "certainty"
     assert check_answer("These statements must be confirmed by a physician.", NORMAL).checked == 0
     assert check_answer("The tracing definitely shows sinus rhythm.", NORMAL).verdict == "unsupported"
+    assert any(c.kind == "certainty" for c in check_answer(
+        "The statement about an abnormal ECG was confirmed by another statement.", NORMAL).flagged)
+    # a confirmation that is yet to happen claims nothing
+    for text in ("An echocardiogram can be used to confirm that.", "A cardiologist should confirm the rhythm."):
+        assert not [c for c in check_answer(text, NORMAL).claims if c.kind == "certainty"], text
 
 
 def test_overall_labels_follow_the_programs_own_label():

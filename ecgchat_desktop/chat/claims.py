@@ -139,8 +139,21 @@ _DEICTIC = re.compile(
     re.I)
 
 
+# Only a sentence that DEFINES a term or lists causes/examples leaves its diagnostic terms
+# unchecked; "X can lead to Y", "often", "usually" in an answer about this ECG still put Y
+# before the reader, so a Y the program did not find is flagged.
+_DEFINITIONAL = re.compile(
+    r"\b(is|are) (defined|characteri[sz]ed|a type|a condition|an? \w+ (that|which|where))\b|\brefers? to\b"
+    r"|\bmeans\b|\bcauses (include|are)\b|\bcan be caused\b|\bsuch as\b",
+    re.I)
+
+
 def _is_about_this_ecg(sentence: str) -> bool:
     return bool(_DEICTIC.search(sentence)) or not _GENERIC.search(sentence)
+
+
+def _names_a_diagnosis_of_this_ecg(sentence: str) -> bool:
+    return bool(_DEICTIC.search(sentence)) or not _DEFINITIONAL.search(sentence)
 
 
 # --------------------------------------------------------------------------------------
@@ -620,11 +633,10 @@ def check_answer(text: str, findings) -> ClaimReport:
 
     for s_start, s_end in _sentences(text):
         sentence = text[s_start:s_end]
-        about = _is_about_this_ecg(sentence)
         _certainty(sentence, s_start, report, taken)
         _numbers(sentence, s_start, findings, report, taken)
         _qualitative(sentence, s_start, findings, report, taken)
-        if about:
+        if _names_a_diagnosis_of_this_ecg(sentence):
             _diagnoses(sentence, s_start, present, report, taken)
     report.claims.sort(key=lambda c: c.start)
     return report
@@ -643,6 +655,8 @@ def _certainty(sentence: str, offset: int, report: ClaimReport, taken) -> None:
         before = sentence[max(0, m.start() - 40):m.start()]
         if re.search(r"\b(not|never|until|must be|should be|to be|needs? to be|physician)\b", before, re.I):
             continue  # "must be confirmed by a physician" is the right message
+        if re.search(r"\b(to|can|could|may|might|will|would|should|must|cannot)\s+$", before, re.I):
+            continue  # "used to confirm that ...", "a cardiologist can confirm the ...": no confirmation claimed
         span = (offset + m.start(), offset + m.end())
         report.claims.append(Claim("certainty", m.group(0), span[0], span[1], status=UNSUPPORTED,
                                    reason="program statements are drafts until a physician confirms them"))
