@@ -92,6 +92,22 @@ def test_sinus_rate_boundaries(hr, expected):
     assert len(c & {"SR", "SBRAD", "STACH"}) == 1
 
 
+@pytest.mark.parametrize("pr,p_ms,normal_fires", [
+    (200.0, 100.0, True),     # usual upper limit
+    (205.0, 100.0, True),     # > 200 ms, AV-block rule silent (PR ≤ 210 ms): normal, said so
+    (230.0, 100.0, False),    # PR segment 130 ms: first-degree AV block, not normal
+    (239.0, 150.0, True),     # long P, PR segment 89 ms: not AV block
+    (240.0, 150.0, False),    # PR ≥ 240 ms: AV block on its own
+    (119.0, 80.0, False),     # short PR
+])
+def test_normal_pr_limit_follows_the_av_block_rule(pr, p_ms, normal_fires):
+    m = normal(pr_ms=pr, p_ms=p_ms)
+    c = codes(m)
+    assert ("NORM" in c) == normal_fires, sorted(c)
+    if normal_fires and pr > 200.0:
+        assert any("without first-degree AV block" in e for e in by_code(m, "NORM").evidence)
+
+
 def test_sinus_brady_and_tachy_are_otherwise_normal():
     s = by_code(normal(RR.SBRAD_BELOW_BPM - 2), "NORM")
     assert s.text == "Otherwise normal ECG"
@@ -504,7 +520,8 @@ def test_left_atrial_enlargement_uses_lead_ii_p_duration_when_measured():
     from ecgchat_desktop.interpret.rules_chamber import LAE_P_LEAD_II_AT_LEAST_MS
     m = normal(p_ms=100.0)
     set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS)
-    assert "P duration in II 120 ms ≥ 120 ms" in by_code(m, "LAE").evidence[0]
+    limit = f"{LAE_P_LEAD_II_AT_LEAST_MS:.0f} ms"
+    assert f"P duration in II {limit} ≥ {limit}" in by_code(m, "LAE").evidence[0]
     m = normal(p_ms=200.0, pr_ms=210.0)   # global P long, but lead II's own P is normal
     set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS - 1)
     assert "LAE" not in codes(m)
@@ -729,7 +746,7 @@ def test_every_statement_has_evidence_on_a_busy_tracing():
     m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=150.0)
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
-    set_lead(m, "II", p_ms=130.0)
+    set_lead(m, "II", p_ms=170.0)
     stmts = interpret(m, WOMAN_50)
     c = [s.code for s in stmts]
     assert {"CRBBB", "1AVB", "LAFB", "LAD", "PVC", "LAE", "ABNORMAL"} <= set(c)

@@ -14,7 +14,13 @@ LOW_VOLTAGE_CHEST_BELOW_MV = 1.0
 LOW_VOLTAGE_MIN_LEADS = 4        # usable leads a group needs before it is judged
 
 # Normal limits for "Normal ECG" (all must be measured).
-NORMAL_PR_MS = (120.0, 200.0)
+# Our PR runs from the earliest P onset over all leads and reads long (PTB-XL folds 1–8 NORM-labelled
+# records: median 166 ms, a tenth > 200 ms). Above the usual 200 ms the AV-block rule
+# (rules_conduction: PR > 210 ms with a PR segment ≥ 100 ms, or PR ≥ 240 ms) decides; when it calls
+# first-degree AV block, NORM is blocked by that statement. Folds 1–8 NORM F1: 0.75 with 200 ms,
+# 0.80 with 240 ms (1 more false NORM).
+NORMAL_PR_MS = (120.0, 240.0)
+NORMAL_PR_USUAL_UPPER_MS = 200.0
 NORMAL_QRS_BELOW_MS = 110.0
 NORMAL_AXIS_DEG = (-30.0, 90.0)
 NORMAL_QTC_FORMULA = "fridericia"
@@ -111,6 +117,9 @@ def _normal(ctx: RuleContext) -> list[Statement]:
             return []  # not measured or outside normal limits: never call it normal
         if label == "QRS":
             ev.append(f"QRS {value:.0f} ms < {NORMAL_QRS_BELOW_MS:.0f} ms")
+        elif label == "PR" and value > NORMAL_PR_USUAL_UPPER_MS:
+            ev.append(f"PR {value:.0f} ms > {NORMAL_PR_USUAL_UPPER_MS:.0f} ms (≤ {hi:.0f} ms) without first-degree AV "
+                      "block by the AV-block criteria (our all-lead PR reads long)")
         elif unit == "°":
             ev.append(f"{label} {value:+.0f}° within {lo:+.0f}° to {hi:+.0f}°")
         else:
