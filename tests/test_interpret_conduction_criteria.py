@@ -1,0 +1,243 @@
+"""Boundary values of the conduction (and related) criteria: on hand-built measurements that sit
+exactly on, or one step beside, each threshold, and on real records whose measured values are
+moved across one threshold while everything else stays as measured."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import pytest
+
+from ecgchat_desktop.analysis import measure
+from ecgchat_desktop.interpret import interpret
+from ecgchat_desktop.interpret import morphology as MO
+from ecgchat_desktop.interpret import rules_conduction as RC
+from ecgchat_desktop.interpret import rules_ischemia as RI
+from ecgchat_desktop.interpret.context import RuleContext
+from ecgchat_desktop.io import read_ecg
+from tests.interpret_builders import normal, set_lead
+
+
+def codes(m, patient=None) -> set[str]:
+    return {s.code for s in interpret(m, patient)}
+
+
+def by_code(m, code):
+    return [s for s in interpret(m) if s.code == code][0]
+
+
+# --- LBBB: broad R lobe ----------------------------------------------------------------------
+def _lbbb_broad(qrs_ms: float, r_ms: float, leads=("I", "aVL", "V5", "V6")):
+    """LBBB shape whose only 'broad R' evidence is the R-lobe duration (no notch)."""
+    m = normal(qrs_ms=qrs_ms)
+    set_lead(m, "V1", r_mv=0.1, s_mv=-1.5)
+    for ld in ("I", "aVL", "V5", "V6"):
+        set_lead(m, ld, q_mv=None, s_mv=None, s_ms=None, notched_r=False, r_peak_time_ms=75.0,
+                 r_ms=r_ms if ld in leads else 40.0)
+    return m
+
+
+@pytest.mark.parametrize("r_ms,fires", [(MO.LBBB_BROAD_R_AT_LEAST_MS - 1, False), (MO.LBBB_BROAD_R_AT_LEAST_MS, True)])
+def test_complete_lbbb_needs_a_broad_r_lobe(r_ms, fires):
+    c = codes(_lbbb_broad(150.0, r_ms))
+    assert ("CLBBB" in c) == fires
+    if not fires:
+        assert "IVCD" in c  # wide QRS without a bundle-branch pattern
+
+
+def test_broad_r_limit_is_a_fraction_of_a_short_qrs():
+    limit = MO.LBBB_BROAD_R_QRS_FRACTION * 114.0          # 79.8 ms
+    assert "ILBBB" in codes(_lbbb_broad(114.0, 80.0))
+    assert "ILBBB" not in codes(_lbbb_broad(114.0, limit - 1.0))
+
+
+def test_incomplete_lbbb_needs_a_broad_r_in_i_or_avl():
+    assert "ILBBB" in codes(_lbbb_broad(114.0, 90.0, leads=("I", "V6")))
+    assert "ILBBB" not in codes(_lbbb_broad(114.0, 90.0, leads=("V5", "V6")))
+    # a complete LBBB may show its broad R in V5/V6 and I alone
+    assert "CLBBB" in codes(_lbbb_broad(150.0, 120.0, leads=("I", "V5")))
+
+
+def test_lbbb_is_not_called_with_rs_in_both_v5_and_v6():
+    m = _lbbb_broad(150.0, 120.0)
+    for ld in ("V5", "V6"):
+        set_lead(m, ld, r_mv=0.4, s_mv=-1.0, s_ms=80.0)
+    assert not codes(m) & {"CLBBB", "ILBBB"}
+    set_lead(m, "V6", r_mv=1.2, s_mv=None, s_ms=None)   # one lateral lead ending on its R is enough
+    assert "CLBBB" in codes(m)
+
+
+# --- RBBB ---------------------------------------------------------------------------------------
+def _rbbb_monophasic_v1(r_ms: float):
+    m = normal(qrs_ms=140.0)
+    set_lead(m, "V1", r_mv=0.8, s_mv=None, s_ms=None, r_ms=r_ms, r_peak_time_ms=40.0, r_prime_mv=None)
+    set_lead(m, "I", s_ms=60.0)
+    set_lead(m, "V6", s_ms=60.0)
+    return m
+
+
+@pytest.mark.parametrize("r_ms,fires", [(MO.RBBB_V1_BROAD_R_AT_LEAST_MS - 1, False),
+                                        (MO.RBBB_V1_BROAD_R_AT_LEAST_MS, True)])
+def test_rbbb_by_a_broad_dominant_r_in_v1(r_ms, fires):
+    c = codes(_rbbb_monophasic_v1(r_ms))
+    assert ("CRBBB" in c) == fires
+    if fires:
+        assert any(f"lasting {r_ms:.0f} ms ≥ 80 ms" in e for e in by_code(_rbbb_monophasic_v1(r_ms), "CRBBB").evidence)
+
+
+@pytest.mark.parametrize("r_prime,fires", [(MO.R_PRIME_V2_AT_LEAST_MV - 0.01, False), (MO.R_PRIME_V2_AT_LEAST_MV, True)])
+def test_r_prime_in_v2_alone_must_be_tall(r_prime, fires):
+    m = normal(qrs_ms=100.0)
+    set_lead(m, "V2", r_prime_mv=r_prime)
+    set_lead(m, "I", s_ms=50.0)
+    set_lead(m, "V6", s_ms=50.0)
+    assert ("IRBBB" in codes(m)) == fires
+
+
+def test_wide_s_after_a_broad_r_is_not_the_rbbb_s():
+    m = normal(qrs_ms=140.0)
+    set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.5)
+    for ld in ("I", "V6"):
+        set_lead(m, ld, r_ms=100.0, s_ms=45.0)
+    assert "CRBBB" not in codes(m)
+    for ld in ("I", "V6"):
+        set_lead(m, ld, r_ms=40.0)
+    assert "CRBBB" in codes(m)
+
+
+def test_v1_decides_when_both_bundle_branch_patterns_match():
+    m = _lbbb_broad(150.0, 120.0)
+    set_lead(m, "V2", r_prime_mv=0.5)          # a notch in V2 read as R′
+    set_lead(m, "V6", s_ms=45.0, r_ms=40.0)    # and one lateral wide S after a narrow R
+    c = codes(m)
+    assert "CLBBB" in c and "CRBBB" not in c
+    set_lead(m, "V1", r_prime_mv=0.5)          # R′ in V1 itself: right bundle
+    c = codes(m)
+    assert "CRBBB" in c and "CLBBB" not in c
+
+
+# --- first-degree AV block --------------------------------------------------------------------
+@pytest.mark.parametrize("p_ms,fires", [(231.0 - RC.FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS + 1, False),
+                                        (231.0 - RC.FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS, True)])
+def test_first_degree_block_below_240_ms_needs_a_pr_segment(p_ms, fires):
+    m = normal(pr_ms=231.0, p_ms=p_ms)
+    assert ("1AVB" in codes(m)) == fires
+    if fires:
+        assert any("PR segment (P end to QRS onset) 100 ms ≥ 100 ms" in e for e in by_code(m, "1AVB").evidence)
+
+
+@pytest.mark.parametrize("pr,fires", [(RC.FIRST_DEGREE_PR_ALONE_AT_LEAST_MS - 1, False),
+                                      (RC.FIRST_DEGREE_PR_ALONE_AT_LEAST_MS, True)])
+def test_first_degree_block_at_240_ms_whatever_the_p(pr, fires):
+    m = normal(pr_ms=pr, p_ms=200.0)
+    assert ("1AVB" in codes(m)) == fires
+
+
+# --- fascicular blocks ----------------------------------------------------------------------------
+def _lafb(ax=-60.0):
+    m = normal(qrs_axis_deg=ax)
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
+    set_lead(m, "aVL", q_mv=-0.1, q_ms=20.0, r_mv=0.9, s_mv=None)
+    return m
+
+
+def test_lafb_needs_rs_not_qs_inferiorly():
+    assert "LAFB" in codes(_lafb())
+    m = _lafb()
+    for ld in ("II", "aVF"):
+        set_lead(m, ld, r_mv=None, s_mv=None, q_mv=-0.8)   # QS: inferior infarction pattern
+    assert "LAFB" not in codes(m)
+
+
+def test_lafb_not_with_rs_in_avl():
+    m = _lafb()
+    set_lead(m, "aVL", q_mv=None, r_mv=0.2, s_mv=-0.6)
+    assert "LAFB" not in codes(m)
+
+
+@pytest.mark.parametrize("ax,fires", [(RC.LPFB_AXIS_DEG[0] - 0.5, False), (RC.LPFB_AXIS_DEG[0], True)])
+def test_lpfb_axis_limit(ax, fires):
+    m = normal(qrs_axis_deg=ax)
+    set_lead(m, "I", r_mv=0.2, s_mv=-0.7)
+    set_lead(m, "III", q_mv=-0.1, q_ms=20.0, r_mv=1.2, s_mv=None)
+    assert ("LPFB" in codes(m)) == fires
+
+
+# --- pre-excitation -------------------------------------------------------------------------------
+@pytest.mark.parametrize("qrs,fires", [(RC.WPW_QRS_AT_LEAST_MS - 1, False), (RC.WPW_QRS_AT_LEAST_MS, True)])
+def test_preexcitation_needs_a_widened_qrs(qrs, fires):
+    m = normal(pr_ms=100.0, qrs_ms=qrs)
+    for ld in ("I", "V4", "V5"):
+        set_lead(m, ld, delta_wave=True)
+    assert ("WPW" in codes(m)) == fires
+
+
+# --- lateral Q waves --------------------------------------------------------------------------------
+@pytest.mark.parametrize("q_mv,fires", [(-0.19, False), (-0.2, True)])
+def test_lateral_q_must_be_a_fifth_of_r(q_mv, fires):
+    m = normal()
+    for ld in ("I", "aVL"):
+        set_lead(m, ld, r_mv=1.0, q_mv=q_mv, q_ms=RI.Q_OTHER_AT_LEAST_MS)
+    assert ("Q_LAT" in codes(m)) == fires
+
+
+# --- real records moved across one threshold --------------------------------------------------------
+@pytest.fixture(scope="module")
+def measured(data_dir):
+    cache = {}
+
+    def get(rel: str, start_s: float | None = None):
+        key = (rel, start_s)
+        if key not in cache:
+            ecg = read_ecg(data_dir / rel)
+            if start_s is not None:
+                fs = ecg.sampling_rate_hz
+                ecg = ecg.with_changes(signals_mv=ecg.signals_mv[:, int(start_s * fs):int((start_s + 10) * fs)])
+            cache[key] = measure(ecg)
+        return copy.deepcopy(cache[key])
+    return get
+
+
+def test_real_lbbb_loses_the_statement_when_its_r_waves_are_narrowed(measured):
+    m = measured("ptb-xl/records500/00000/00338_hr.hea")        # CLBBB-labelled, folds 1–8
+    assert "CLBBB" in codes(m)
+    limit = MO.broad_r_limit_ms(RuleContext(m=m))
+    leads = dict(m.lead_amplitudes)
+    for ld in ("I", "aVL", "V5", "V6"):
+        leads[ld] = replace(leads[ld], r_ms=limit - 1.0, notched_r=False)
+    assert not codes(replace(m, lead_amplitudes=leads)) & {"CLBBB", "ILBBB"}
+    for ld in ("I", "aVL", "V5", "V6"):
+        leads[ld] = replace(leads[ld], r_ms=limit)
+    assert "CLBBB" in codes(replace(m, lead_amplitudes=leads))
+
+
+def test_real_2_to_1_block_at_the_p_per_qrs_limit(measured):
+    m = measured("mitdb/231.hea", 100.0)                          # "(BII" episode
+    assert "2AVB" in codes(m)
+    assert "2AVB" in codes(replace(m, p_per_qrs=RC.AV_BLOCK_P_PER_QRS_AT_LEAST))
+    assert not codes(replace(m, p_per_qrs=RC.AV_BLOCK_P_PER_QRS_AT_LEAST - 0.01)) & {"2AVB", "3AVB"}
+
+
+def test_real_first_degree_block_at_the_pr_limits(measured):
+    m = measured("ptb-xl/records500/00000/00102_hr.hea")        # 1AVB-labelled, folds 1–8
+    assert "1AVB" in codes(m)
+    short_p = RC.FIRST_DEGREE_PR_ABOVE_MS - RC.FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS - 10.0
+    assert "1AVB" in codes(replace(m, pr_ms=RC.FIRST_DEGREE_PR_ABOVE_MS + 1, p_ms=short_p))
+    assert "1AVB" not in codes(replace(m, pr_ms=RC.FIRST_DEGREE_PR_ABOVE_MS, p_ms=short_p))
+
+
+def test_real_vt_at_the_wct_rate_limit(measured):
+    from ecgchat_desktop.interpret import rules_rhythm as RR
+    m = measured("mitdb/223.hea", 580.0)                          # "(VT" episode
+    assert "WCT" in codes(m)
+    assert "WCT" in codes(replace(m, hr_bpm=RR.WCT_RATE_AT_LEAST_BPM))
+    assert "WCT" not in codes(replace(m, hr_bpm=RR.WCT_RATE_AT_LEAST_BPM - 0.1))
+    assert "WCT" not in codes(replace(m, qrs_ms=RR.WCT_QRS_AT_LEAST_MS - 1))
+
+
+def test_no_sgarbossa_or_fascicular_block_in_a_real_ventricular_tachycardia(measured):
+    m = measured("cinc/ningbo/JS45545.hea")                      # PVT-labelled, LBBB-like QRS
+    c = codes(m)
+    assert "WCT" in c and not c & {"STEMI_SGARBOSSA", "LAFB", "LPFB"}
