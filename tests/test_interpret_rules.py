@@ -485,6 +485,23 @@ def test_lvh_sokolow_not_used_under_35():
     assert "LVH" in codes(_sokolow(4.0), MAN_50)
 
 
+@pytest.mark.parametrize("age,fires", [(34.9, False), (35.0, True)])
+def test_lvh_cornell_and_r_avl_not_used_under_35(age, fires):
+    from ecgchat_desktop.ecg import Patient
+    patient = Patient(sex="F", age_years=age)
+    m = _cornell(1.4, 1.0)                      # Cornell 2.4 > 2.0 mV (women); R aVL 1.4 ≥ 1.3 mV
+    assert ("LVH" in codes(m, patient)) == fires
+
+
+@pytest.mark.parametrize("ravl,fires", [(1.29, False), (1.3, True)])
+def test_lvh_r_avl_boundary(ravl, fires):
+    m = _cornell(ravl, 0.3)                     # Cornell stays below 2.8 mV (men)
+    c = codes(m, MAN_50)
+    assert ("LVH" in c) == fires
+    if fires:
+        assert any(f"R aVL {ravl:.2f} mV ≥ 1.3 mV" in e for e in by_code(m, "LVH", MAN_50).evidence)
+
+
 def _cornell(ravl, sv3):
     m = normal()
     set_lead(m, "aVL", r_mv=ravl)
