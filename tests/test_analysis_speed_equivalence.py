@@ -234,3 +234,71 @@ def test_quality_all_leads_at_once_equals_lead_by_lead(data_dir):
         assert got == _reference_quality(r, x_clean, fs, fs, band)
         labels_seen |= {lab for lab, _ in got}
     assert labels_seen == {quality.GOOD, quality.NOISY, quality.FLAT, quality.SATURATED, quality.LEAD_OFF}
+
+
+def _reference_spikes(raw, fs):
+    """Pacing spikes from the dense per-sample score, as first written."""
+    from ecgchat_desktop.analysis import pacing
+
+    x = np.nan_to_num(np.asarray(raw, dtype=np.float64))
+    w = max(1, int(round(0.004 * fs)))
+    k = max(w + 2, int(round(0.010 * fs)))
+    n = x.shape[1]
+    pad = np.pad(x, ((0, 0), (k, k)), mode="edge")
+    c = pad[:, k:k + n]
+    dl = c - pad[:, k - w:k - w + n]
+    dr = c - pad[:, k + w:k + w + n]
+    exc = np.where(np.sign(dl) == np.sign(dr), np.minimum(np.abs(dl), np.abs(dr)), 0.0)
+    score = np.zeros_like(exc)
+    for li, ti in zip(*np.nonzero(exc >= pacing.MIN_SPIKE_MV)):
+        rng = max(np.ptp(pad[li, ti:ti + k - w]), np.ptp(pad[li, ti + k + w + 1:ti + 2 * k + 1]))
+        if exc[li, ti] >= 1.5 * rng:
+            score[li, ti] = exc[li, ti]
+    hit = np.flatnonzero((score >= pacing.MIN_SPIKE_MV).any(axis=0))
+    if hit.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    total = score.sum(axis=0)
+    groups = np.split(hit, np.flatnonzero(np.diff(hit) > int(0.02 * fs)) + 1)
+    spikes = np.asarray([int(g[np.argmax(total[g])]) for g in groups], dtype=np.int64)
+    return spikes if spikes.size <= 5 * n / fs else np.zeros(0, dtype=np.int64)
+
+
+@pytest.mark.parametrize("record", ["ludb/data/1", "ludb/data/127", "ludb/data/140", "mitdb/107"])
+def test_pacing_spikes_sparse_equal_dense_reference(data_dir, record):
+    from ecgchat_desktop.analysis import pacing
+    from ecgchat_desktop.io import read_ecg
+
+    ecg = read_ecg(data_dir / (record + ".hea"))
+    fs = float(ecg.sampling_rate_hz)
+    x = np.asarray(ecg.signals_mv, dtype=np.float64)[:, : int(20 * fs)]
+    got = pacing.detect_spikes(x, fs)
+    np.testing.assert_array_equal(got, _reference_spikes(x, fs))
+    # Spikes at the very edges and a gap of NaN are handled like the dense version.
+    x2 = x.copy()
+    x2[0, 3] += 2.0
+    x2[1, -2] -= 2.0
+    x2[-1, 500:520] = np.nan
+    for s in range(1000, x2.shape[1] - 100, int(0.8 * fs)):
+        x2[:, s] += 1.0
+    got2 = pacing.detect_spikes(x2, fs)
+    np.testing.assert_array_equal(got2, _reference_spikes(x2, fs))
+    assert got2.size >= 10
+
+
+def test_frontal_axis_closed_form_equals_least_squares():
+    from ecgchat_desktop.analysis import axes
+
+    geometry = axes._LEAD_GEOMETRY
+    rng = np.random.default_rng(0)
+    names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1"]
+    for _ in range(3000):
+        vals = {n: float(rng.normal() * 10 ** rng.uniform(-3, 3))
+                for n in rng.choice(names, size=rng.integers(0, 8), replace=False)}
+        rows = [(geometry[n][1] * np.cos(np.radians(geometry[n][0])), geometry[n][1] * np.sin(np.radians(geometry[n][0])))
+                for n in vals if n in geometry]
+        got = axes.frontal_axis_deg(vals)
+        if len(rows) < 2:
+            assert got is None
+            continue
+        vec = np.linalg.lstsq(np.asarray(rows), np.asarray([vals[n] for n in vals if n in geometry]), rcond=None)[0]
+        assert got == float(round(np.degrees(np.arctan2(vec[1], vec[0])), 1))

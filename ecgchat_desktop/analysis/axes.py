@@ -16,22 +16,34 @@ _LEAD_GEOMETRY = {
     "I": (0.0, 1.0), "II": (60.0, 1.0), "III": (120.0, 1.0),
     "aVR": (-150.0, math.sqrt(3) / 2), "aVL": (-30.0, math.sqrt(3) / 2), "aVF": (90.0, math.sqrt(3) / 2),
 }
+# Row of the fit for each lead: its gain times the unit vector of its axis.
+_LEAD_UNIT = {name: (gain * math.cos(math.radians(ang)), gain * math.sin(math.radians(ang)))
+              for name, (ang, gain) in _LEAD_GEOMETRY.items()}
 
 
 def frontal_axis_deg(values: dict[str, float]) -> float | None:
-    """Axis in degrees (−180..180] from per-lead net areas/amplitudes; None if undetermined."""
-    rows, rhs = [], []
+    """Axis in degrees (−180..180] from per-lead net areas/amplitudes; None if undetermined.
+
+    The 2-parameter least-squares fit is solved in closed form (normal equations): no
+    two limb-lead axes are collinear, so any two leads determine the vector."""
+    sxx = sxy = syy = bx = by = 0.0
+    m = 0
     for name, val in values.items():
         if name in _LEAD_GEOMETRY and val is not None and np.isfinite(val):
-            ang, gain = _LEAD_GEOMETRY[name]
-            rows.append([gain * math.cos(math.radians(ang)), gain * math.sin(math.radians(ang))])
-            rhs.append(val)
-    if len(rows) < 2:
+            cx, cy = _LEAD_UNIT[name]
+            sxx += cx * cx
+            sxy += cx * cy
+            syy += cy * cy
+            bx += cx * val
+            by += cy * val
+            m += 1
+    if m < 2:
         return None
-    a = np.asarray(rows)
-    if np.linalg.matrix_rank(a) < 2:
+    det = sxx * syy - sxy * sxy
+    if det <= 1e-12 * max(sxx, syy) ** 2:
         return None
-    vec, *_ = np.linalg.lstsq(a, np.asarray(rhs), rcond=None)
-    if np.hypot(*vec) < 1e-9:
+    vx = (syy * bx - sxy * by) / det
+    vy = (sxx * by - sxy * bx) / det
+    if math.hypot(vx, vy) < 1e-9:
         return None
-    return float(round(math.degrees(math.atan2(vec[1], vec[0])), 1))
+    return float(round(math.degrees(math.atan2(vy, vx)), 1))

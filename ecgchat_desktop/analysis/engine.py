@@ -34,8 +34,12 @@ PR_SD_MAX_MS = 7.0
 
 
 def _fill_nan(x: np.ndarray) -> np.ndarray:
-    """Linear interpolation over non-finite samples, per lead (zeros for an all-NaN lead)."""
-    y = np.array(x, dtype=np.float64, copy=True)
+    """Linear interpolation over non-finite samples, per lead (zeros for an all-NaN lead).
+    A signal without gaps is returned as it is (nothing downstream writes into it)."""
+    x = np.asarray(x, dtype=np.float64)
+    if np.isfinite(x).all():
+        return x
+    y = x.copy()
     for i in range(y.shape[0]):
         bad = ~np.isfinite(y[i])
         if bad.all():
@@ -130,9 +134,10 @@ def measure(ecg) -> Measurements:
             notes.append("no usable lead: nothing measured")
             return m
 
-    # 4. QRS detection on the usable leads.
-    xu = xc[usable]
-    energy = qrs_detect.qrs_energy(xu, FS, band[usable])
+    # 4. QRS detection on the usable leads (no copy when every lead is usable).
+    all_usable = bool(usable.all())
+    xu = xc if all_usable else xc[usable]
+    energy = qrs_detect.qrs_energy(xu, FS, band if all_usable else band[usable])
     peaks = qrs_detect.detect(xu, FS, energy)
     if spikes0.size:
         m.pacing_spikes = [int(s) for s in spikes0]
@@ -162,8 +167,8 @@ def measure(ecg) -> Measurements:
     med0, r0, _ = median_beat.build(xu, peaks[few], FS, np.ones(xu.shape[0], bool))
     on0, _ = delineate.qrs_bounds(med0, r0, FS)
     knot_rel = (on0 - r0 - 0.012 * FS) if on0 is not None else -0.08 * FS
-    x_lp, _ = preprocess.clean(xw, FS, remove_baseline=False, mains_hz=mains)
-    xm = x_lp - preprocess.spline_baseline(x_lp, peaks + int(round(knot_rel)), FS)
+    xm, _ = preprocess.clean(xw, FS, remove_baseline=False, mains_hz=mains)
+    xm -= preprocess.spline_baseline(xm, peaks + int(round(knot_rel)), FS)  # clean() returned a new array
     # Align every beat on the dominant QRS, so per-beat fiducials do not inherit the
     # detector's jitter; the median is built from the aligned dominant beats.
     peaks = median_beat.align(xm, peaks, FS, usable, reference=peaks[dom])
@@ -282,7 +287,7 @@ def measure(ecg) -> Measurements:
         # Conducted P (one per beat with P) plus P waves found between the beats.
         pa = int(bounds.p_onset) - int(0.01 * FS)
         pb = int(np.ceil(bounds.p_offset)) + int(0.01 * FS)
-        extra = atrial.extra_p_counts(xm[usable], peaks, med[usable][:, pa:pb], pa - r_idx,
+        extra = atrial.extra_p_counts(xm if all_usable else xm[usable], peaks, med[usable][:, pa:pb], pa - r_idx,
                                       int(bounds.t_offset) - r_idx, FS)
         if extra.size:
             m.p_per_qrs = float(round(m.p_wave_fraction + extra.mean(), 2))

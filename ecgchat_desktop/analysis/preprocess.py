@@ -148,7 +148,8 @@ _AUTO = object()
 
 def clean(x: np.ndarray, fs: float, lowpass_hz: float = MEASURE_LP_HZ,
           remove_baseline: bool = True, mains_hz=_AUTO) -> tuple[np.ndarray, float | None]:
-    """Baseline removal (optional), mains notch (if present), low-pass. Returns (signal, mains_hz).
+    """Baseline removal (optional), mains notch (if present), low-pass. Returns (signal, mains_hz);
+    the signal is always a new array (callers may modify it in place).
     Pass `mains_hz` (a number or None) when already known, to skip the spectral check."""
     x = np.asarray(x, dtype=np.float64)
     y = highpass(x, fs) if remove_baseline else x - np.median(x, axis=-1, keepdims=True)
@@ -161,7 +162,8 @@ def clean(x: np.ndarray, fs: float, lowpass_hz: float = MEASURE_LP_HZ,
         # Harmonic too, where it fits below Nyquist and the low-pass would not remove it.
         if 2 * mains < 0.45 * fs and 2 * mains < lowpass_hz:
             y = notch(y, fs, 2 * mains)
-    y = lowpass(y, fs, lowpass_hz)
+    if lowpass_hz < 0.45 * fs:  # else lowpass() would only copy
+        y = lowpass(y, fs, lowpass_hz)
     return y, mains
 
 
