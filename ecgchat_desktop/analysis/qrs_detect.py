@@ -4,8 +4,9 @@ Method (a multi-lead Pan–Tompkins variant):
 1. each usable lead is band-passed 5–25 Hz (zero phase), differentiated and squared;
 2. each lead's energy is scaled by its typical QRS energy (median of 2-s window maxima),
    so a large lead cannot drown the others, and the leads are averaged with local
-   weights (per 4-s block, the ratio of QRS peaks to the level between them), so a
-   lead that is noisy for a while counts less meanwhile (fusion);
+   weights proportional to each lead's QRS-to-noise ratio per 2-s block (the peaks of
+   its integrated energy over the level between them, capped at the lead's typical
+   ratio), so a lead that is noisy for a while is all but silenced meanwhile (fusion);
 3. a 100 ms moving-window integral gives one bump per QRS;
 4. bumps are accepted with adaptive signal/noise levels (threshold = noise + 0.25 ×
    (signal − noise)), a 200 ms refractory period, a T-wave test (a bump within 360 ms
@@ -27,6 +28,7 @@ REFRACTORY_S = 0.2
 T_WAVE_WINDOW_S = 0.36
 MWI_S = 0.10
 ENERGY_CLIP = 1.5
+BLOCK_S = 2.0  # lead-weight blocks: short enough to follow a noise burst, long enough for a QRS
 
 
 def qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
@@ -57,18 +59,21 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     e = np.minimum(e / scales[:, None], ENERGY_CLIP)
     if e.shape[0] == 1:
         return e[0]
-    # Local lead weights: in 4-s blocks a lead whose energy between QRS complexes (the
-    # block median) is high relative to its peaks is noisy there and counts less.
-    blk = int(4 * fs)
+    # Local lead weights: per 2-s block, each lead's QRS-to-noise ratio (98th percentile of
+    # the integrated energy, the QRS peaks, over its median, the level between them). The
+    # weight is proportional to that ratio, so a lead in a noise burst (ratio ~5) next to a
+    # clean one (ratio ~100+) is all but silenced while the burst lasts; log weights (tried
+    # before) left the noisy lead a third of the say and its bursts produced false beats.
+    blk = int(BLOCK_S * fs)
     nb = max(1, n // blk)
-    w = np.empty((e.shape[0], nb))
-    for b in range(nb):
-        seg = e[:, b * blk: (b + 1) * blk if b < nb - 1 else n]
-        mwi = uniform_filter1d(seg, max(1, int(MWI_S * fs)), axis=1)
-        w[:, b] = np.percentile(mwi, 98, axis=1) / (np.median(mwi, axis=1) + 1e-9)
-    w = np.log1p(w)
+    width = min(n, nb * blk)
+    mwi = uniform_filter1d(e[:, :width], max(1, int(MWI_S * fs)), axis=1).reshape(e.shape[0], nb, -1)
+    w = np.percentile(mwi, 98, axis=2) / (np.median(mwi, axis=2) + 1e-9)
+    # Never above the lead's own typical ratio: a block where a lead went flat (median ~0)
+    # or holds one step artefact would otherwise get an absurd ratio and take over.
+    w = np.minimum(w, np.median(w, axis=1, keepdims=True))
     w = w / (w.sum(axis=0, keepdims=True) + 1e-12)
-    centers = (np.arange(nb) + 0.5) * blk
+    centers = (np.arange(nb) + 0.5) * (width / nb)
     wt = np.stack([np.interp(np.arange(n), centers, w[i]) for i in range(e.shape[0])])
     return (wt * e).sum(axis=0)
 
@@ -101,6 +106,7 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
     beat_heights: list[float] = []
     rr_hist: list[int] = []
     last_idx = -1  # index into cand of the last accepted beat
+    decayed_at = -(10**12)  # where the signal level was last let decay
 
     def thr() -> float:
         return npk + 0.25 * (spk - npk)
@@ -136,8 +142,12 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
                     # Nothing reaches half threshold: if the signal level itself dropped
                     # (the levels were set by an artefact or a larger complex), let the
                     # signal level decay so that detection can resume.
-                    if c - beats[-1] > 2.5 * rr_avg:
+                    # At most one halving per mean RR: halving at every candidate bump let
+                    # the level collapse within a second of a long pause, and the pause's
+                    # noise bumps then passed for beats.
+                    if c - beats[-1] > 2.5 * rr_avg and c - decayed_at >= rr_avg:
                         spk = max(0.5 * spk, 2.0 * best_h, 4.0 * npk)
+                        decayed_at = c
                     best = -1
                 if best >= 0:
                     cb = int(cand[best])
