@@ -568,6 +568,17 @@ def test_right_atrial_enlargement(p, fires):
     assert ("RAE" in codes(m)) == fires
 
 
+@pytest.mark.parametrize("lead,p,fires", [("V1", 0.19, False), ("V1", 0.2, True), ("V2", 0.2, True)])
+def test_right_atrial_enlargement_chest_leads(lead, p, fires):
+    from ecgchat_desktop.interpret.rules_chamber import RAE_P_V1V2_AT_LEAST_MV
+    assert RAE_P_V1V2_AT_LEAST_MV == 0.2
+    m = normal()
+    set_lead(m, lead, p_mv=p, p_pos_mv=p)
+    assert ("RAE" in codes(m)) == fires
+    if fires:
+        assert f"positive P {p:.2f} mV in {lead} ≥ 0.2 mV" in by_code(m, "RAE").evidence[0]
+
+
 def test_low_voltage_limb_leads():
     m = normal()
     for ld in ("I", "II", "III", "aVR", "aVL", "aVF"):

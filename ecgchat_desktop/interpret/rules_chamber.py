@@ -41,7 +41,10 @@ LAE_V1_TERMINAL_AT_LEAST_MV = 0.05
 # (which is a lead-position or ectopic-atrial pattern, not left atrial enlargement).
 LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P = 0.7
 RAE_P_INFERIOR_AT_LEAST_MV = 0.25
-RAE_P_V1V2_AT_LEAST_MV = 0.15
+# Positive P in V1/V2: 0.15 mV in the usual criterion; our positive phase is read over the all-lead
+# P window. On PTB-XL folds 1–8 0.15 mV fired on 22 records (3 labelled RAE, 9 labelled NORM),
+# 0.2 mV on 14 (the same 3 RAE); NORM F1 0.810 → 0.816.
+RAE_P_V1V2_AT_LEAST_MV = 0.2
 
 _NO_VOLTAGE_CODES = ("CLBBB", "PACE", "WPW")
 
