@@ -147,7 +147,8 @@ NO_REAL_EXAMPLE = {
            "takes the delta wave into the P wave (P 128 ms, PR 142 ms, QRS 86 ms, no delta flagged), "
            "so the rule's inputs are wrong: a measurement fix, not a rule fix (see MIT-BIH 230 below)",
     "STEMI_SGARBOSSA": "no LBBB or paced record with an acute infarction (PTB-XL's LBBB + infarction "
-                       "labels are old infarcts and in folds 9–10)",
+                       "labels are old infarcts and in folds 9–10); CinC Q2428 fires it on an LBBB-like QRS "
+                       "but is labelled 'MI' and nonspecific IVCD, neither LBBB nor acute, so it proves nothing",
     "SQTC": "no record is labelled short QT",
     "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the ones that measure it are RBBB "
                     "records whose net-area axis is pulled by the terminal S (an axis measurement issue)",
