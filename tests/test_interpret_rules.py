@@ -265,6 +265,33 @@ def test_pac_needs_a_following_longer_cycle():
     assert "PAC" not in codes(_with_early_beat(1.0))  # the rhythm just continues faster: not an ectopic beat
 
 
+def _timed_beats(hr=70.0):
+    peaks = regular_peaks(hr)
+    beats = beats_for(peaks)
+    for i in range(1, len(beats)):
+        beats[i].rr_prev_ms = (peaks[i] - peaks[i - 1]) * 1000.0 / FS
+    return peaks, beats
+
+
+def test_an_unlike_first_beat_is_not_a_pvc():
+    # The first QRS has no preceding RR: it cannot be shown premature (often cut by the start).
+    peaks, beats = _timed_beats()
+    beats[0].beat_class = "ventricular_ectopic"
+    assert "PVC" not in codes(normal(70.0, r_peaks=peaks, beats=beats, n_ventricular_ectopic=1))
+
+
+@pytest.mark.parametrize("ratio,fires", [(0.8, True), (0.81, False), (0.4, True), (0.39, False)])
+def test_pvc_coupling_interval_limits(ratio, fires):
+    peaks, beats = _timed_beats()
+    rr = peaks[1] - peaks[0]
+    beats[4].beat_class = "ventricular_ectopic"
+    beats[4].rr_prev_ms = ratio * rr * 1000.0 / FS   # coupling interval as a fraction of the median RR
+    m = normal(70.0, r_peaks=peaks, beats=beats, n_ventricular_ectopic=1)
+    assert ("PVC" in codes(m)) == fires
+    if fires:
+        assert "coupling RR 40%–80% of the median RR" in by_code(m, "PVC").evidence[0]
+
+
 def test_wide_complex_tachycardia_is_critical_unless_sinus():
     wct = normal(160.0, qrs_ms=150.0, p_wave_fraction=0.0, pr_ms=None)
     s = by_code(wct, "WCT")

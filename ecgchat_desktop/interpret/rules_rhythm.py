@@ -115,8 +115,11 @@ def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tupl
     beats = ctx.m.beats or []
     rr = ctx.rr_intervals_ms()
     labelled = [b for b in beats if b.beat_class == beat_class]
-    if not labelled or rr.size == 0 or any(b.rr_prev_ms is None for b in labelled):
+    if not labelled or rr.size == 0 or all(b.rr_prev_ms is None for b in beats):
         return engine_count, "as classified"
+    # A beat without a preceding RR (the first of the recording) cannot be shown premature: an
+    # unlike first QRS is most often cut off by the start of the recording, so it is not counted.
+    labelled = [b for b in labelled if b.rr_prev_ms is not None]
     med = float(np.median(rr))
     lo, hi = ECTOPIC_RR_RATIO
     fs = ctx.m.sampling_rate_hz
