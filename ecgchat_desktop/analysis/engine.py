@@ -313,10 +313,11 @@ def measure(ecg) -> Measurements:
     else:
         bounds_amp = bounds
     qrs_area, t_area, p_area = {}, {}, {}
+    amps = amp_mod.all_lead_amplitudes(med, bounds_amp, FS)  # all leads in one pass
     for i, name in enumerate(names):
         if labels[i] in (quality.FLAT, quality.LEAD_OFF):
             continue
-        la = amp_mod.lead_amplitudes(med[i], bounds_amp, FS)
+        la = amps[i]
         m.lead_amplitudes[name] = la
         if labels[i] != quality.GOOD:
             continue
