@@ -241,3 +241,20 @@ def test_no_sgarbossa_or_fascicular_block_in_a_real_ventricular_tachycardia(meas
     m = measured("cinc/ningbo/JS45545.hea")                      # PVT-labelled, LBBB-like QRS
     c = codes(m)
     assert "WCT" in c and not c & {"STEMI_SGARBOSSA", "LAFB", "LPFB"}
+
+
+def test_lafb_in_rbbb_when_the_terminal_forces_turn_the_axis_past_minus_90():
+    m = _lafb(ax=-130.0)
+    set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.6)
+    for ld in ("I", "V6"):
+        set_lead(m, ld, s_ms=60.0)
+    m = replace(m, qrs_ms=140.0)
+    c = codes(m)
+    assert {"CRBBB", "LAFB"} <= c
+    assert any("terminal forces of RBBB" in e for e in by_code(m, "LAFB").evidence)
+    # the same axis without RBBB is not read as LAFB
+    assert "LAFB" not in codes(_lafb(ax=-130.0))
+    # nor with RBBB when the inferior leads are not rS
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, r_mv=0.8, s_mv=-0.2)
+    assert "LAFB" not in codes(m)
