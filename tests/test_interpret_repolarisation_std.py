@@ -1,6 +1,7 @@
-"""ST depression on real records (PTB-XL folds 1–8 only), full pipeline: file → io →
-analysis.measure → interpret. Secondary ST changes of a right bundle branch delay (V1–V3)
-and of a conduction delay (QRS ≥ 110 ms, shallow depression) are not called ST depression."""
+"""ST depression and T inversion on real records (PTB-XL folds 1–8 only), full pipeline: file →
+io → analysis.measure → interpret. Secondary ST changes of a right bundle branch delay (V1–V3)
+and of a conduction delay (QRS ≥ 110 ms, shallow depression) are not called ST depression; a
+negative T in III and aVF alone is a normal variant."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def test_std_silent_on_secondary_changes(statements, n, why):
     m, st = statements(n)
     assert {"IRBBB", "CRBBB"} & set(st), sorted(st)
     assert "STD" not in st, why
+
+
+def test_t_inversion_fires_on_a_labelled_record(statements):
+    m, st = statements(298)   # labelled INVT: lateral T inversion with LVH
+    assert "TINV" in st and "V5" in st["TINV"].text
+
+
+def test_t_inversion_silent_on_a_normal_record_with_negative_t_in_iii_avf(statements):
+    m, st = statements(420)   # labelled NORM
+    assert m.lead_amplitudes["III"].t_mv <= -0.1 and m.lead_amplitudes["aVF"].t_mv <= -0.1
+    assert "TINV" not in st

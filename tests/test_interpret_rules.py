@@ -773,6 +773,17 @@ def test_t_wave_inversion():
     assert "TINV" not in codes(m)
 
 
+@pytest.mark.parametrize("t_ii,fires", [(-0.09, False), (-0.1, True)])
+def test_t_inversion_in_iii_and_avf_alone_is_a_normal_variant(t_ii, fires):
+    m = normal()
+    set_lead(m, "III", t_mv=-0.3)
+    set_lead(m, "aVF", t_mv=-0.2)
+    set_lead(m, "II", t_mv=t_ii)
+    assert ("TINV" in codes(m)) == fires
+    if fires:
+        assert by_code(m, "TINV").text == "T-wave inversion, II, aVF, III"
+
+
 def _qtc(value):
     return normal(qtc_ms={"bazett": value + 15, "fridericia": value, "framingham": value, "hodges": value})
 
