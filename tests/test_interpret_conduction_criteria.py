@@ -258,3 +258,12 @@ def test_lafb_in_rbbb_when_the_terminal_forces_turn_the_axis_past_minus_90():
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.8, s_mv=-0.2)
     assert "LAFB" not in codes(m)
+
+
+def test_septal_q_in_v4_with_a_tall_r_is_not_an_anterior_infarct():
+    m = normal()
+    set_lead(m, "V3", q_mv=-0.2, q_ms=22.0, r_mv=3.0)          # V2–V3: any Q ≥ 20 ms counts
+    set_lead(m, "V4", q_mv=-0.3, q_ms=30.0, r_mv=2.9)          # 10 % of R: a septal q
+    assert "Q_ANTSEP" not in codes(m)
+    set_lead(m, "V4", q_mv=-0.6)                               # 21 % of R
+    assert "Q_ANTSEP" in codes(m)
