@@ -33,10 +33,18 @@ FLOOR_FACTOR_OFF = 2.5
 POST_FLOOR_PCT = 25
 V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
 QUIET_S = 0.010
+# One lead's |velocity| noise is half-normal, much wider than the spatial velocity's over
+# many leads: 1.5 x its median is crossed every third sample; 3 x its median (~2 sigma)
+# keeps a 10-ms quiet run likely on a noisy baseline.
+FLOOR_FACTOR_1LEAD = 3.0
+FUSE_MIN_PTP = 0.3  # a voting lead's QRS peak-to-peak: at least this x the largest lead's
+FUSE_TOL_S = 0.040  # per-lead QRS boundaries further than this from their median are outliers
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.016
-P_ON_REACH_S = 0.12  # how far before the P peak its onset is searched
+P_ON_REACH_S = 0.12
+P_LEAD_PEAK_S = 0.03  # a lead's own P peak lies within this of the global one  # how far before the P peak its onset is searched
 T_SMOOTH_S = 0.020
+LIGHT_SMOOTH_S = 0.006  # P and T ends are refined on this lighter smoothing (see _refine)
 QTC_MAX_S = 0.62
 U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
 
@@ -51,6 +59,9 @@ class WaveBounds:
     t_peak: float | None = None
     t_offset: float | None = None
     p_present: bool = False
+    # Per-lead P onset/offset (rows of the beat given to `delineate`; NaN: no clear P there).
+    p_lead_onsets: np.ndarray | None = None
+    p_lead_offsets: np.ndarray | None = None
 
 
 def spatial_velocity(m: np.ndarray, fs: float) -> np.ndarray:
@@ -87,8 +98,10 @@ def _quiet_run_forward(v: np.ndarray, start: int, stop: int, thr: float, run: in
     return None
 
 
-def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | None]:
-    """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples]."""
+def qrs_bounds(m: np.ndarray, r: int, fs: float,
+               floor_factor: float = FLOOR_FACTOR) -> tuple[float | None, float | None]:
+    """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples].
+    `floor_factor`: how far above the PR-segment velocity the onset threshold sits."""
     v = spatial_velocity(m, fs)
     if V_SMOOTH > 1:
         v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
@@ -109,7 +122,7 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.20 * fs))]
     floor_on = float(np.median(pre)) if pre.size else 0.0
     floor_off = float(np.percentile(post, POST_FLOOR_PCT)) if post.size else 0.0
-    thr_on = max(FLOOR_FACTOR * floor_on, K_ON * vmax)
+    thr_on = max(floor_factor * floor_on, K_ON * vmax)
     thr_off = max(FLOOR_FACTOR_OFF * floor_off, K_OFF * vmax)
     run = max(2, int(round(QUIET_S * fs)))
     on_stop = max(0, core_start - int(0.12 * fs))
@@ -126,6 +139,37 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | 
     # The moving average spreads activity by (w - 1) / 2 samples on each side: undo that.
     spread = (V_SMOOTH - 1) / 2.0
     return (None if on is None else on + spread), (None if off is None else off - spread)
+
+
+def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | None]:
+    """QRS onset from each lead's own onset, fused by a robust vote; offset from the
+    combined spatial velocity.
+
+    With 3 or more leads: per-lead `qrs_bounds` on the leads with a sizeable QRS; onsets
+    more than FUSE_TOL_S from their median are outliers (a P wave taken for QRS in one
+    lead); the onset is the earliest of the agreeing leads (CSE "earliest onset"). Fewer
+    leads, or too few agreeing: the combined spatial-velocity onset. (A fused offset —
+    the median of the per-lead offsets — read LUDB slightly better but cut the terminal
+    slur of bundle branch blocks short, so the offset stays the combined one.)"""
+    g_on, g_off = qrs_bounds(m, r, fs)
+    if m.shape[0] < 3 or g_on is None or g_off is None:
+        return g_on, g_off
+    # Leads with a small QRS place their boundaries by noise: they do not vote.
+    core = m[:, max(0, r - int(0.06 * fs)): r + int(0.06 * fs)]
+    ptp = np.ptp(core, axis=1) if core.shape[1] else np.zeros(m.shape[0])
+    voters = np.flatnonzero(ptp >= FUSE_MIN_PTP * ptp.max())
+    per_lead = [qrs_bounds(m[i:i + 1], r, fs, FLOOR_FACTOR_1LEAD) for i in voters]
+    tol = FUSE_TOL_S * fs
+
+    def agreeing(vals: list[float | None]) -> np.ndarray:
+        v = np.sort(np.array([x for x in vals if x is not None], dtype=float))
+        if v.size < 3:
+            return np.zeros(0)
+        v = v[np.abs(v - np.median(v)) <= tol]
+        return v if v.size >= 3 else np.zeros(0)
+
+    ons = agreeing([b[0] for b in per_lead])
+    return (float(ons[0]) if ons.size else g_on), g_off
 
 
 def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
@@ -147,11 +191,64 @@ def _spatial_magnitude(m: np.ndarray) -> np.ndarray:
     return np.sqrt((m * m).sum(axis=0))
 
 
+def _refine(y_light: np.ndarray, x0: int, xm: int, xr: int, spread: float) -> int:
+    """The trapezium point on a lightly smoothed curve, searched within `spread` samples of
+    x0 (the point found on the smoothed curve). The smoothing that steadies the search
+    moves a wave end outwards by up to half its width; this takes most of that back."""
+    if xr == xm:
+        return x0
+    step = 1 if xr > xm else -1
+    xi = np.arange(xm, xr + step, step)
+    area = (y_light[xm] - y_light[xi]) * np.abs(2 * xr - xi - xm)
+    ok = np.abs(xi - x0) <= spread
+    if not ok.any():
+        return x0
+    return int(xi[ok][int(np.argmax(area[ok]))])
+
+
+def _p_wave(raw: np.ndarray, fs: float, peak_range: tuple[int, int] | None = None):
+    """(peak, onset, offset) of a P wave in the window raw [leads, samples], or None.
+
+    Magnitude of the smoothed leads detrended over the window; present when its peak
+    stands clearly above the window's noise; onset/offset by the trapezium method on each
+    side of the peak. `peak_range`: where the peak must lie (per-lead search)."""
+    seg = _smooth(raw, P_SMOOTH_S * fs)
+    k = max(1, int(0.01 * fs))
+    a0 = seg[:, :k].mean(axis=1, keepdims=True)
+    a1 = seg[:, -k:].mean(axis=1, keepdims=True)
+    line = a0 + (a1 - a0) * np.linspace(0, 1, seg.shape[1])[None, :]
+    sp = _spatial_magnitude(seg - line)
+    edge = int(0.02 * fs)
+    lo, hi = edge, sp.size - 1 - edge
+    if peak_range is not None:
+        lo, hi = max(lo, peak_range[0]), min(hi, peak_range[1])
+    if hi < lo:
+        return None
+    pk = lo + int(np.argmax(sp[lo:hi + 1]))
+    # Noise: high-frequency residual of the median in the same window.
+    hf = raw - preprocess.lowpass(raw, fs, 20.0) if raw.shape[1] > 30 else raw * 0
+    noise = float(np.sqrt((hf * hf).sum(axis=0)).mean()) if hf.size else 0.0
+    if not (edge <= pk <= sp.size - 1 - edge and sp[pk] >= max(P_MIN_MV, 4.0 * noise)):
+        return None
+    if peak_range is not None and not (lo < pk < hi):
+        return None  # the lead's largest deflection near the P is at the edge: no clear P
+    ds = np.gradient(sp)
+    up = int(np.argmax(ds[:pk])) if pk > 0 else 0
+    down = pk + int(np.argmin(ds[pk:]))
+    p_on = _trapezium(sp, up, max(0, pk - int(P_ON_REACH_S * fs)))
+    p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
+    spl = _spatial_magnitude(_smooth(raw, LIGHT_SMOOTH_S * fs) - line)
+    spread = (max(1, int(round(P_SMOOTH_S * fs))) - 1) / 2.0
+    p_on = _refine(spl, p_on, up, max(0, pk - int(P_ON_REACH_S * fs)), spread)
+    p_off = _refine(spl, p_off, down, min(sp.size - 1, pk + int(0.12 * fs)), spread)
+    return pk, p_on, p_off
+
+
 def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBounds:
     """All global boundaries on a median beat [usable leads, samples] with fiducial index r."""
     out = WaveBounds()
     n = m.shape[1]
-    on, off = qrs_bounds(m, r, fs)
+    on, off = qrs_bounds_fused(m, r, fs)
     out.qrs_onset, out.qrs_offset = on, off
     if on is None or off is None:
         return out
@@ -165,28 +262,26 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
     p_hi = ion - int(0.01 * fs)
     p_lo = max(0, ion - int(0.32 * fs), int(ion - rr * fs + 0.46 * np.sqrt(rr) * fs))
     if p_hi - p_lo > int(0.06 * fs):
-        seg = _smooth(m[:, p_lo:p_hi + 1], P_SMOOTH_S * fs)
-        k = max(1, int(0.01 * fs))
-        a0 = seg[:, :k].mean(axis=1, keepdims=True)
-        a1 = seg[:, -k:].mean(axis=1, keepdims=True)
-        line = a0 + (a1 - a0) * np.linspace(0, 1, seg.shape[1])[None, :]
-        sp = _spatial_magnitude(seg - line)
-        pk = int(np.argmax(sp))
-        edge = int(0.02 * fs)
-        # Noise: high-frequency residual of the median in the same window.
         raw = m[:, p_lo:p_hi + 1]
-        hf = raw - preprocess.lowpass(raw, fs, 20.0) if raw.shape[1] > 30 else raw * 0
-        noise = float(np.sqrt((hf * hf).sum(axis=0)).mean()) if hf.size else 0.0
-        if edge <= pk <= sp.size - 1 - edge and sp[pk] >= max(P_MIN_MV, 4.0 * noise):
-            ds = np.gradient(sp)
-            up = int(np.argmax(ds[:pk])) if pk > 0 else 0
-            down = pk + int(np.argmin(ds[pk:]))
-            p_on = _trapezium(sp, up, max(0, pk - int(P_ON_REACH_S * fs)))
-            p_off = _trapezium(sp, down, min(sp.size - 1, pk + int(0.12 * fs)))
+        found = _p_wave(raw, fs)
+        if found is not None:
+            pk, p_on, p_off = found
             out.p_present = True
             out.p_peak = float(p_lo + pk)
             out.p_onset = float(p_lo + p_on)
             out.p_offset = float(p_lo + p_off)
+            # Each lead on its own, its peak near the global one: per-lead P durations.
+            reach = int(P_LEAD_PEAK_S * fs)
+            on_l = np.full(m.shape[0], np.nan)
+            off_l = np.full(m.shape[0], np.nan)
+            for i in range(m.shape[0]):
+                one = _p_wave(raw[i:i + 1], fs, (pk - reach, pk + reach))
+                if one is not None:
+                    # Inside the global P (earliest onset / latest offset over the leads):
+                    # one lead's noisy tail does not lengthen its P beyond all leads'.
+                    on_l[i] = p_lo + max(one[1], p_on)
+                    off_l[i] = p_lo + min(one[2], p_off)
+            out.p_lead_onsets, out.p_lead_offsets = on_l, off_l
 
     # --- T wave (smoothed after cropping, so the QRS cannot leak into the T curve). It
     # must end before the next beat's P wave (or 40 ms before its QRS without P).
@@ -220,4 +315,8 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
             ds = np.gradient(st[tp:end + 1])
             xm = tp + int(np.argmin(ds)) if ds.size else tp
             out.t_offset = float(_trapezium(st, xm, end))
+            stl = np.zeros(n)
+            stl[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, LIGHT_SMOOTH_S * fs))
+            spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
+            out.t_offset = float(_refine(stl, int(out.t_offset), xm, end, spread))
     return out

@@ -319,6 +319,12 @@ def measure(ecg) -> Measurements:
             continue
         la = amps[i]
         m.lead_amplitudes[name] = la
+        if p_global and usable[i] and bounds.p_lead_onsets is not None:
+            # This lead's own P wave (delineate's rows are the usable leads).
+            j = int(usable[:i].sum())
+            on_l, off_l = bounds.p_lead_onsets[j], bounds.p_lead_offsets[j]
+            if np.isfinite(on_l) and np.isfinite(off_l):
+                la.p_ms = _ms(off_l - on_l)
         if labels[i] != quality.GOOD:
             continue
         qrs_area[name] = la.qrs_area_mv_ms
