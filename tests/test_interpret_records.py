@@ -153,8 +153,9 @@ NO_REAL_EXAMPLE = {
     "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the ones that measure it are RBBB "
                     "records whose net-area axis is pulled by the terminal S (an axis measurement issue)",
     "Q_LAT": "the PTB-XL lateral-infarction records (50, 409: LMI; 181: ALMI) measure lateral q waves "
-             "of 20–26 ms, under the 30 ms criterion",
-    "RVH": "PTB-XL 45 and 222 (RVH) do not meet the voltage criteria as measured",
+             "of 20–26 ms, under the 30 ms criterion: a miss, not absent data",
+    "RVH": "the RVH-labelled records (PTB-XL 45 and 222, folds 1–8; CinC ningbo/JS38062) do not fire "
+           "the RVH rule (rules_chamber) as measured: a miss, not absent data",
 }
 
 
