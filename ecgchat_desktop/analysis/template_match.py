@@ -27,8 +27,9 @@ class TemplateMatcher:
         self.n = n
         self._cs1 = np.zeros((n_leads, n + 1))
         np.cumsum(self.x, axis=1, out=self._cs1[:, 1:])
-        self._cs2 = np.zeros((n_leads, n + 1))
-        np.cumsum(self.x * self.x, axis=1, out=self._cs2[:, 1:])
+        # Window energy summed over the leads needs only the running sum of sum_l x_l^2.
+        self._cs2 = np.zeros(n + 1)
+        np.cumsum(np.einsum("ij,ij->j", self.x, self.x), out=self._cs2[1:])
         self._spectra: dict[int, np.ndarray] = {}
 
     def _spectrum(self, length: int) -> tuple[int, np.ndarray]:
@@ -61,8 +62,8 @@ class TemplateMatcher:
         s = starts[valid]
         num = xc[s + length - 1]
         s1 = self._cs1[:, s + length] - self._cs1[:, s]
-        s2 = self._cs2[:, s + length] - self._cs2[:, s]
-        wn = np.sqrt(np.maximum((s2 - s1 * s1 / length).sum(axis=0), 0.0)) + 1e-12
+        s2 = self._cs2[s + length] - self._cs2[s]
+        wn = np.sqrt(np.maximum(s2 - (s1 * s1).sum(axis=0) / length, 0.0)) + 1e-12
         corr[valid] = num / (wn * tn)
         ratio[valid] = wn / tn
         return corr, ratio, valid
