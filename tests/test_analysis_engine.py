@@ -30,17 +30,34 @@ def test_synthetic_intervals_come_back():
     ecg, truth = synthetic_ecg(hr_bpm=72, pr_ms=170, p_ms=100, qrs_ms=96, qt_ms=390, noise_mv=0.005)
     m = measure(ecg)
     assert m.hr_bpm == pytest.approx(72, abs=0.5)
-    # QRS boundaries are exact (to the 2-ms working-rate sample). P and T ends are found on
-    # smoothed curves (chosen for accuracy on real records: see benchmarks/README.md),
-    # which places a perfectly sharp synthetic wave end up to ~half a smoothing window out.
+    # Every interval to within 2 ms (one 500-Hz working sample): QRS boundaries from the
+    # velocity, P and T ends refined on a lightly smoothed curve (delineate._refine).
     assert m.qrs_ms == pytest.approx(truth.qrs_ms, abs=2.0)
-    assert m.pr_ms == pytest.approx(truth.pr_ms, abs=8.0)
-    assert m.p_ms == pytest.approx(truth.p_ms, abs=16.0)
-    assert m.qt_ms == pytest.approx(truth.qt_ms, abs=14.0)
+    assert m.pr_ms == pytest.approx(truth.pr_ms, abs=2.0)
+    assert m.p_ms == pytest.approx(truth.p_ms, abs=2.0)
+    assert m.qt_ms == pytest.approx(truth.qt_ms, abs=2.0)
     assert m.p_wave_fraction == 1.0
     assert all(v is not None for v in m.qtc_ms.values())
     assert set(m.lead_quality.values()) == {"good"}
     assert len(m.r_peaks) == len(truth.qrs_onsets_s)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(hr_bpm=60, pr_ms=160, p_ms=100, qrs_ms=90, qt_ms=400),
+    dict(hr_bpm=90, pr_ms=140, p_ms=80, qrs_ms=110, qt_ms=360),
+    dict(hr_bpm=50, pr_ms=220, p_ms=120, qrs_ms=80, qt_ms=440),
+    dict(hr_bpm=65, pr_ms=200, p_ms=90, qrs_ms=120, qt_ms=420, seed=5),
+])
+def test_synthetic_intervals_over_a_range(kw):
+    ecg, truth = synthetic_ecg(noise_mv=0.005, **kw)
+    m = measure(ecg)
+    assert m.qrs_ms == pytest.approx(truth.qrs_ms, abs=2.0)
+    assert m.pr_ms == pytest.approx(truth.pr_ms, abs=2.0)
+    # P and T ends can land one working sample outside a sharp synthetic corner (the
+    # 3-sample smoothing of the refinement); taking that sample back moved LUDB's P-onset
+    # and T-end means by 2 ms the wrong way, so it is left (benchmarks/README.md).
+    assert m.p_ms == pytest.approx(truth.p_ms, abs=4.0)
+    assert m.qt_ms == pytest.approx(truth.qt_ms, abs=4.0)
 
 
 def test_synthetic_without_p_reports_absent_p():
