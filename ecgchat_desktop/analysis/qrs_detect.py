@@ -6,12 +6,15 @@ Method (a multi-lead Pan–Tompkins variant):
    so a large lead cannot drown the others, and the leads are averaged with local
    weights proportional to each lead's QRS-to-noise ratio per 2-s block (the peaks of
    its integrated energy over the level between them, capped at the lead's typical
-   ratio), so a lead that is noisy for a while is all but silenced meanwhile (fusion);
+   ratio, and reduced where its peaks far exceed its usual QRS peaks: artefact), so a
+   lead that is noisy for a while is all but silenced meanwhile (fusion);
 3. a 100 ms moving-window integral gives one bump per QRS;
 4. bumps are accepted with adaptive signal/noise levels (threshold = noise + 0.25 ×
    (signal − noise)), a 200 ms refractory period, a T-wave test (a bump within 360 ms
-   of the last beat with less than half its slope is a T wave) and a search-back at
-   half threshold when no beat came for 1.66 mean RR intervals.
+   of the last beat with less than half its slope is a T wave), its mirror (a bump
+   within 360 ms after a detection less than half as steep and half as large replaces
+   it: that was a P wave or a blip) and a search-back at half threshold when no beat
+   came for 1.66 mean RR intervals.
 Lead failure is handled by the caller passing only usable leads; with none usable the
 best-looking lead is used anyway and the notes say so.
 """
@@ -68,7 +71,12 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     nb = max(1, n // blk)
     width = min(n, nb * blk)
     mwi = uniform_filter1d(e[:, :width], max(1, int(MWI_S * fs)), axis=1).reshape(e.shape[0], nb, -1)
-    w = np.percentile(mwi, 98, axis=2) / (np.median(mwi, axis=2) + 1e-9)
+    p98 = np.percentile(mwi, 98, axis=2)
+    w = p98 / (np.median(mwi, axis=2) + 1e-9)
+    # Peaks far above the lead's usual QRS peaks are artefacts (electrode steps, rail hits,
+    # motion): the lead counts less there, by the square of the excess. Step artefacts
+    # leave the level between them low, so the ratio alone does not see them.
+    w = w * np.minimum(1.0, np.median(p98, axis=1, keepdims=True) / (p98 + 1e-12)) ** 2
     # Never above the lead's own typical ratio: a block where a lead went flat (median ~0)
     # or holds one step artefact would otherwise get an absurd ratio and take over.
     w = np.minimum(w, np.median(w, axis=1, keepdims=True))
@@ -90,6 +98,7 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
     mwi = uniform_filter1d(energy, max(1, int(MWI_S * fs)), mode="nearest")
     slope_peak = maximum_filter1d(np.sqrt(energy), max(1, int(0.08 * fs)), mode="nearest")
     refractory = int(REFRACTORY_S * fs)
+    t_window = T_WAVE_WINDOW_S * fs
     cand, props = signal.find_peaks(mwi, distance=max(1, int(0.12 * fs)))
     if cand.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -136,6 +145,9 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
                         continue
                     if slope_peak[cj] < min_slope:
                         continue
+                    # Nor the T wave of the last beat (the same slope test as below).
+                    if cj - beats[-1] < t_window and slope_peak[cj] < 0.5 * slope_peak[beats[-1]]:
+                        continue
                     if heights[j] > best_h:
                         best, best_h = j, float(heights[j])
                 if best_h < max(0.5 * thr(), 2.0 * npk):
@@ -160,11 +172,21 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
         if h > thr() and (not beats or c - beats[-1] >= refractory) and (
                 not beats or slope_peak[c] >= min_slope_at(c)):
             is_t = False
-            if beats and c - beats[-1] < T_WAVE_WINDOW_S * fs:
+            if beats and c - beats[-1] < t_window:
                 if slope_peak[c] < 0.5 * slope_peak[beats[-1]]:
                     is_t = True
             if is_t:
                 npk = 0.125 * h + 0.875 * npk
+            elif (beats and c - beats[-1] < t_window and slope_peak[beats[-1]] < 0.5 * slope_peak[c]
+                  and h > 2.0 * beat_heights[-1]):
+                # The mirror of the T-wave test: the last detection, less than half as steep
+                # as this bump and under half its size, was a tall P wave or a blip ahead of
+                # this QRS; this bump replaces it.
+                beats[-1] = c
+                beat_heights[-1] = h
+                if len(beats) > 1:
+                    rr_hist[-1] = c - beats[-2]
+                last_idx = i
             else:
                 if beats:
                     rr_hist.append(c - beats[-1])
