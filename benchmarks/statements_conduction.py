@@ -5,6 +5,14 @@ the labels of PTB-XL folds 1–8 (tuning split), the CinC subset and LUDB, and P
     nice -n 10 .venv/bin/python benchmarks/statements_conduction.py            # tables
     nice -n 10 .venv/bin/python benchmarks/statements_conduction.py --errors   # + each FP/FN of the
                                                                                #   tuning sets
+    nice -n 10 .venv/bin/python benchmarks/statements_conduction.py --mitdb    # + MIT-BIH episodes
+
+--mitdb adds the rules that no 12-lead set here exercises (wide-complex tachycardia, 2nd-degree AV
+block, pre-excitation, SVT, junctional/idioventricular rhythm) on 10 s two-lead crops of the MIT-BIH
+Arrhythmia Database, read with the project's reader: windows lying wholly inside a reference rhythm
+episode (atr aux notes "(VT", "(BII", ...), at most MITDB_WINDOWS_PER_EPISODE per episode, and
+normal-sinus "(N" windows of the same records as controls. MIT-BIH tuned the QRS detector (#3),
+never these rules.
 """
 
 from __future__ import annotations
@@ -68,9 +76,94 @@ def _brief(m) -> str:
             + " | ".join(ld(x) for x in ("V1", "I", "V6", "aVL")))
 
 
+# reference rhythm → (our statements counted as a hit, what the row means)
+MITDB_EPISODES = {
+    "(VT": ({"WCT"}, "ventricular tachycardia → WCT"),
+    "(BII": ({"2AVB", "3AVB"}, "2nd-degree AV block → 2AVB/3AVB"),
+    "(PREX": ({"WPW"}, "pre-excitation → WPW"),
+    "(SVTA": ({"SVTAC"}, "supraventricular tachyarrhythmia → SVTAC"),
+    "(NOD": ({"RHYTHM_OTHER"}, "nodal (junctional) rhythm → RHYTHM_OTHER"),
+    "(IVR": ({"RHYTHM_OTHER", "WCT"}, "idioventricular rhythm → RHYTHM_OTHER/WCT"),
+    "(AFL": ({"AFLT"}, "atrial flutter → AFLT"),
+}
+MITDB_CONTROL_FALSE = {"WCT", "2AVB", "3AVB", "WPW", "SVTAC"}
+MITDB_WINDOW_S = 10.0
+MITDB_WINDOWS_PER_EPISODE = 3
+MITDB_CONTROLS_PER_RECORD = 3
+
+
+def _mitdb_episodes(root: Path) -> dict[str, list[tuple[str, float, float]]]:
+    """record → [(rhythm, start_s, end_s)] from the reference rhythm notes."""
+    import wfdb
+    out: dict[str, list[tuple[str, float, float]]] = {}
+    for hea in sorted(root.glob("*.hea")):
+        rec = hea.stem
+        ann = wfdb.rdann(str(root / rec), "atr")
+        fs = 360.0
+        notes = [(int(smp), note.strip("\x00")) for smp, note in zip(ann.sample, ann.aux_note)
+                 if note and note.startswith("(")]
+        end = float(ann.sample[-1]) / fs
+        spans = []
+        for i, (smp, note) in enumerate(notes):
+            stop = notes[i + 1][0] / fs if i + 1 < len(notes) else end
+            spans.append((note, smp / fs, stop))
+        out[rec] = spans
+    return out
+
+
+def mitdb_table() -> None:
+    from ecgchat_desktop.analysis import measure
+    from ecgchat_desktop.io import read_ecg
+    from ecgchat_desktop.settings import shared_data_dir
+
+    root = shared_data_dir() / "mitdb"
+    episodes = _mitdb_episodes(root)
+    hits = {k: [0, 0, []] for k in MITDB_EPISODES}          # windows, hits, missed "rec@start"
+    ctrl = [0, 0, []]                                        # windows, false alarms, where
+    for rec, spans in episodes.items():
+        wanted = [sp for sp in spans if sp[0] in MITDB_EPISODES and sp[2] - sp[1] >= MITDB_WINDOW_S + 1]
+        if not wanted:
+            continue
+        ecg = read_ecg(root / f"{rec}.hea")
+        fs = ecg.sampling_rate_hz
+
+        def statements_at(t0: float) -> set[str]:
+            crop = ecg.with_changes(signals_mv=ecg.signals_mv[:, int(t0 * fs):int((t0 + MITDB_WINDOW_S) * fs)])
+            return {st.code for st in interpret(measure(crop), ecg.patient)}
+        for rhythm, a, b in wanted:
+            starts = [a + 0.5 + i * MITDB_WINDOW_S for i in range(int((b - a - 1) // MITDB_WINDOW_S))]
+            for t0 in starts[:MITDB_WINDOWS_PER_EPISODE]:
+                got = statements_at(t0)
+                h = hits[rhythm]
+                h[0] += 1
+                if got & MITDB_EPISODES[rhythm][0]:
+                    h[1] += 1
+                else:
+                    h[2].append(f"{rec}@{t0:.0f}")
+        normal = [sp for sp in spans if sp[0] == "(N" and sp[2] - sp[1] >= MITDB_WINDOW_S + 1]
+        for _, a, _b in normal[:MITDB_CONTROLS_PER_RECORD]:
+            got = statements_at(a + 0.5)
+            ctrl[0] += 1
+            wrong = got & MITDB_CONTROL_FALSE
+            if wrong:
+                ctrl[1] += 1
+                ctrl[2].append(f"{rec}@{a + 0.5:.0f} {sorted(wrong)}")
+    print(f"\nMIT-BIH rhythm episodes, {MITDB_WINDOW_S:.0f} s two-lead crops (≤ {MITDB_WINDOWS_PER_EPISODE} per episode)")
+    print("| reference episode → our statement | windows | fired | share | missed (record@start s) |")
+    print("|---|---|---|---|---|")
+    for rhythm, (_, label) in MITDB_EPISODES.items():
+        n, k, miss = hits[rhythm]
+        share = f"{k / n:.2f}" if n else "—"
+        print(f"| {label} | {n} | {k} | {share} | {', '.join(miss[:8])}{' …' if len(miss) > 8 else ''} |")
+    n, k, where = ctrl
+    print(f"| normal sinus \"(N\" of the same records → none of {', '.join(sorted(MITDB_CONTROL_FALSE))} | {n} | "
+          f"{k} false | {k / n if n else 0:.2f} | {', '.join(where[:8])} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--errors", action="store_true", help="list false positives/negatives of the tuning sets")
+    ap.add_argument("--mitdb", action="store_true", help="add the MIT-BIH rhythm-episode table")
     args = ap.parse_args()
     cache = cache_dir_from_env()
     t0 = time.perf_counter()
@@ -104,6 +197,8 @@ def main() -> int:
             print(f"\nerrors, {title}:")
             for code, kind_, rid, labels, ours, brief in errors:
                 print(f"  {code:<5} {kind_} {rid:<22} labels {labels} ours {ours}\n        {brief}")
+    if args.mitdb:
+        mitdb_table()
     print(f"\n{time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -114,7 +114,7 @@ FIRES = [
     ("ptbxl", "15", "POOR_QUALITY"),      # PTB-XL static_noise "I-AVR"
     ("ptbxl", "338", "ABNORMAL"),
     # --- rhythm episodes of MIT-BIH (reference annotation in brackets) and CinC rhythm labels
-    ("mitdb", "223@580", "WCT"),          # "(VT" 578–633 s, slow ventricular tachycardia
+    ("mitdb", "223@590", "WCT"),          # "(VT" 578–633 s, slow ventricular tachycardia (110/min)
     ("cinc", "ningbo/JS45544", "WCT"),    # paroxysmal ventricular tachycardia (PVT)
     ("mitdb", "231@100", "2AVB"),         # "(BII" from 97.6 s: 2:1 AV block
     ("mitdb", "231@100", "BRADY_CRIT"),   # the same 2:1 block, ventricular rate 35/min
@@ -226,7 +226,7 @@ def test_rule_silent_on_a_real_record(statements, source, rid, codes, why):
 
 def test_critical_findings_are_flagged_on_real_records(statements):
     for source, rid, code in (("ptbxl", "320", "QTC_CRIT"), ("cinc", "ningbo/JS45547", "TACHY_CRIT"),
-                              ("mitdb", "223@580", "WCT"), ("mitdb", "231@100", "BRADY_CRIT"),
+                              ("mitdb", "223@590", "WCT"), ("mitdb", "231@100", "BRADY_CRIT"),
                               ("cinc", "cpsc2018/A0034", "STEMI_INF")):
         s = [x for x in statements(source, rid) if x.code == code][0]
         assert s.critical and s.severity == "critical"
@@ -251,7 +251,7 @@ def test_every_statement_has_a_real_record_it_stays_silent_on():
 
 
 def test_wct_evidence_names_rate_and_width_on_a_real_vt(statements):
-    s = [x for x in statements("mitdb", "223@580") if x.code == "WCT"][0]
+    s = [x for x in statements("mitdb", "223@590") if x.code == "WCT"][0]
     assert s.critical
     assert any("bpm ≥ 100 bpm" in e for e in s.evidence) and any("ms ≥ 120 ms" in e for e in s.evidence)
 
