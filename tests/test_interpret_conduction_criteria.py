@@ -267,3 +267,15 @@ def test_septal_q_in_v4_with_a_tall_r_is_not_an_anterior_infarct():
     assert "Q_ANTSEP" not in codes(m)
     set_lead(m, "V4", q_mv=-0.6)                               # 21 % of R
     assert "Q_ANTSEP" in codes(m)
+
+
+@pytest.mark.parametrize("r_prime,r,fires", [(MO.R_PRIME_SMALL_AT_LEAST_MV, 0.08, True),
+                                             (MO.R_PRIME_SMALL_AT_LEAST_MV - 0.01, 0.05, False),
+                                             (0.12, 0.13, False),
+                                             (MO.R_PRIME_AT_LEAST_MV, 0.5, True)])
+def test_small_r_prime_counts_when_it_outgrows_the_initial_r(r_prime, r, fires):
+    m = normal(qrs_ms=130.0)
+    set_lead(m, "V1", r_mv=r, s_mv=-0.3, r_prime_mv=r_prime)
+    set_lead(m, "I", s_ms=50.0)
+    set_lead(m, "V6", s_ms=50.0)
+    assert ("CRBBB" in codes(m)) == fires

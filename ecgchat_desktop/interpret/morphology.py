@@ -7,6 +7,9 @@ from __future__ import annotations
 from ecgchat_desktop.interpret.context import RuleContext
 
 R_PRIME_AT_LEAST_MV = 0.15      # smallest R′ counted as a second positive wave (PTB-XL folds 1–8)
+# A smaller R′ still counts when it is at least as tall as the initial r (rsR′ with R′ ≥ r, the
+# classic right-bundle shape in low-voltage V1): CinC CRBBB +1, folds 1–8 IRBBB +1 / −1.
+R_PRIME_SMALL_AT_LEAST_MV = 0.10
 # A small terminal r′ in V2 alone (the upstroke into the ST segment) is common in normal ECGs:
 # PTB-XL folds 1–8 NORM records show 0.15–0.23 mV, RBBB-labelled ones 0.39–0.42 mV.
 R_PRIME_V2_AT_LEAST_MV = 0.30
@@ -45,11 +48,17 @@ def q_depth_mv(ctx: RuleContext, lead: str) -> float | None:
 
 
 def has_r_prime(ctx: RuleContext, lead: str, at_least_mv: float | None = None) -> bool | None:
+    """An R′ of at least `at_least_mv` (default R_PRIME_AT_LEAST_MV, or R_PRIME_SMALL_AT_LEAST_MV
+    when it is no smaller than the initial r)."""
     a = ctx.amp(lead)
     if a is None:
         return None
     limit = R_PRIME_AT_LEAST_MV if at_least_mv is None else at_least_mv
-    return a.r_prime_mv is not None and a.r_prime_mv >= limit
+    if a.r_prime_mv is None:
+        return False
+    if a.r_prime_mv >= limit:
+        return True
+    return a.r_prime_mv >= R_PRIME_SMALL_AT_LEAST_MV and a.r_prime_mv >= (a.r_mv or 0.0) and at_least_mv is None
 
 
 def r_dominant(ctx: RuleContext, lead: str) -> bool | None:
