@@ -16,7 +16,7 @@ from ecgchat_desktop.interpret import rules_conduction as RC
 from ecgchat_desktop.interpret import rules_ischemia as RI
 from ecgchat_desktop.interpret.context import RuleContext
 from ecgchat_desktop.io import read_ecg
-from tests.interpret_builders import normal, set_lead
+from tests.interpret_builders import beats_for, normal, regular_peaks, set_lead
 
 
 def codes(m, patient=None) -> set[str]:
@@ -279,3 +279,61 @@ def test_small_r_prime_counts_when_it_outgrows_the_initial_r(r_prime, r, fires):
     set_lead(m, "I", s_ms=50.0)
     set_lead(m, "V6", s_ms=50.0)
     assert ("CRBBB" in codes(m)) == fires
+
+
+# --- AV block: PR spread and rate limits ---------------------------------------------------------
+def _blocked(hr: float, prs: list[float]):
+    peaks = regular_peaks(hr)
+    return normal(hr, atrial_rate_bpm=80.0, p_per_qrs=2.0, r_peaks=peaks, beats=beats_for(peaks, prs))
+
+
+@pytest.mark.parametrize("prs,code", [([118.0, 242.0], "3AVB"), ([122.0, 238.0], "2AVB")])
+def test_complete_block_needs_a_pr_spread_above_60_ms(prs, code):
+    c = codes(_blocked(38.0, prs))            # PR SD 62 ms / 58 ms
+    assert code in c and not c & ({"2AVB", "3AVB"} - {code})
+
+
+@pytest.mark.parametrize("hr,code", [(RC.THIRD_DEGREE_RATE_BELOW_BPM - 0.5, "3AVB"), (RC.THIRD_DEGREE_RATE_BELOW_BPM, "2AVB")])
+def test_complete_block_needs_a_ventricular_rate_below_60(hr, code):
+    assert code in codes(_blocked(hr, [118.0, 242.0]))
+
+
+@pytest.mark.parametrize("prs,fixed", [([150.0, 210.0], True), ([148.0, 212.0], False)])
+def test_second_degree_evidence_says_fixed_pr_up_to_30_ms_sd(prs, fixed):
+    ev = by_code(_blocked(40.0, prs), "2AVB").evidence
+    assert any("fixed PR" in e for e in ev) == fixed
+
+
+# --- further morphology limits -------------------------------------------------------------------
+@pytest.mark.parametrize("n_leads,fires", [(RC.WPW_DELTA_LEADS_AT_LEAST - 1, False), (RC.WPW_DELTA_LEADS_AT_LEAST, True)])
+def test_preexcitation_needs_delta_waves_in_two_leads(n_leads, fires):
+    m = normal(pr_ms=100.0, qrs_ms=125.0)
+    for ld in ("I", "V4", "V5")[:n_leads]:
+        set_lead(m, ld, delta_wave=True)
+    assert ("WPW" in codes(m)) == fires
+
+
+@pytest.mark.parametrize("rpt,fires", [(MO.RBBB_V1_R_PEAK_TIME_ABOVE_MS, False), (MO.RBBB_V1_R_PEAK_TIME_ABOVE_MS + 1, True)])
+def test_rbbb_by_a_late_dominant_r_in_v1(rpt, fires):
+    m = normal(qrs_ms=130.0)
+    set_lead(m, "V1", r_mv=0.8, s_mv=-0.2, r_ms=40.0, r_peak_time_ms=rpt, r_prime_mv=None)
+    set_lead(m, "I", s_ms=50.0)
+    set_lead(m, "V6", s_ms=50.0)
+    assert ("CRBBB" in codes(m)) == fires
+
+
+@pytest.mark.parametrize("s_ms,fires", [(MO.WIDE_S_AT_LEAST_MS - 1, False), (MO.WIDE_S_AT_LEAST_MS, True)])
+def test_rbbb_wide_s_limit(s_ms, fires):
+    m = normal(qrs_ms=130.0)
+    set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.5)
+    for ld in ("I", "V6"):
+        set_lead(m, ld, r_ms=40.0, s_ms=s_ms)
+    assert ("CRBBB" in codes(m)) == fires
+
+
+@pytest.mark.parametrize("rpt,fires", [(MO.LBBB_R_PEAK_TIME_ABOVE_MS, False), (MO.LBBB_R_PEAK_TIME_ABOVE_MS + 1, True)])
+def test_lbbb_r_peak_time_when_the_r_duration_is_not_measured(rpt, fires):
+    m = _lbbb_broad(150.0, 120.0)
+    for ld in ("I", "aVL", "V5", "V6"):
+        set_lead(m, ld, r_ms=None, r_peak_time_ms=rpt)
+    assert ("CLBBB" in codes(m)) == fires
