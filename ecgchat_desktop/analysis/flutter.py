@@ -27,6 +27,9 @@ MIN_SECONDS = 6.0
 # the next beat; without it such records got no spectrum at all.
 FALLBACK_QTC_S = 0.44
 FRAMINGHAM_SLOPE = 0.154
+# Above this rate the T wave runs into the next beat and a rate-predicted T end cancels too little
+# (CinC JS45544, a ventricular tachycardia at 165/min, then showed a "flutter" peak): no estimate.
+FALLBACK_MAX_RATE_PER_MIN = 150.0
 
 
 @dataclass
@@ -74,6 +77,8 @@ def atrial_spectrum(x: np.ndarray, fs: float, names: list[str], usable: np.ndarr
     if fs < 2 * ANALYSIS_BAND_HZ[1] + 1:
         return None
     if t_off is None:
+        if 60.0 * fs / float(np.median(np.diff(peaks))) > FALLBACK_MAX_RATE_PER_MIN:
+            return None
         t_off = estimated_t_end(qrs_on, peaks, fs, r_idx, med.shape[1])
     qrs_on, t_off = int(round(qrs_on)), int(round(t_off))  # fiducials may be fractional samples
     # With P waves on the median beat the whole P-QRS-T is cancelled (sinus rhythm then leaves
