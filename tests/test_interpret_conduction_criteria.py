@@ -337,3 +337,41 @@ def test_lbbb_r_peak_time_when_the_r_duration_is_not_measured(rpt, fires):
     for ld in ("I", "aVL", "V5", "V6"):
         set_lead(m, ld, r_ms=None, r_peak_time_ms=rpt)
     assert ("CLBBB" in codes(m)) == fires
+
+
+# --- infarction criteria (rules_ischemia) ----------------------------------------------------------
+@pytest.mark.parametrize("depth,fires", [(RI.Q_OTHER_AT_LEAST_MV - 0.01, False), (RI.Q_OTHER_AT_LEAST_MV, True)])
+def test_inferior_q_depth_limit(depth, fires):
+    m = normal()
+    for ld in ("II", "aVF"):
+        set_lead(m, ld, q_mv=-depth, q_ms=RI.Q_OTHER_AT_LEAST_MS)
+    assert ("Q_INF" in codes(m)) == fires
+
+
+@pytest.mark.parametrize("depth,fires", [(RI.QS_DEPTH_AT_LEAST_MV - 0.01, False), (RI.QS_DEPTH_AT_LEAST_MV, True)])
+def test_qs_complex_depth_limit(depth, fires):
+    m = normal()
+    for ld in ("V1", "V2"):
+        set_lead(m, ld, r_mv=RI.QS_R_BELOW_MV - 0.01, s_mv=None, q_mv=-depth, q_ms=40.0)
+    assert ("Q_ANTSEP" in codes(m)) == fires
+
+
+def _lbbb_st(lead: str, st_j: float):
+    m = _lbbb_broad(150.0, 120.0)
+    for ld in ("I", "aVL", "V5", "V6"):
+        set_lead(m, ld, notched_r=True)
+    set_lead(m, lead, st_j_mv=st_j, st_j60_mv=st_j)
+    return m
+
+
+@pytest.mark.parametrize("st,fires", [(RI.SGARBOSSA_CONCORDANT_STE_MV - 0.01, False), (RI.SGARBOSSA_CONCORDANT_STE_MV, True)])
+def test_sgarbossa_concordant_elevation_limit(st, fires):
+    assert ("STEMI_SGARBOSSA" in codes(_lbbb_st("V6", st))) == fires
+
+
+@pytest.mark.parametrize("ratio,fires", [(RI.SGARBOSSA_DISCORDANT_RATIO - 0.01, False), (RI.SGARBOSSA_DISCORDANT_RATIO, True)])
+def test_sgarbossa_discordant_ratio_limit(ratio, fires):
+    m = _lbbb_st("V2", 0.0)
+    s_depth = 1.4                                      # V2 of the builder: S −1.4 mV
+    set_lead(m, "V2", st_j_mv=ratio * s_depth + 1e-9, st_j60_mv=ratio * s_depth)
+    assert ("STEMI_SGARBOSSA" in codes(m)) == fires
