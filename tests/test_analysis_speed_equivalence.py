@@ -467,3 +467,45 @@ def test_all_lead_amplitudes_equal_per_lead_reference(data_dir):
                 assert asdict(amplitudes.lead_amplitudes(med[i], b, fs)) == asdict(ref)
                 n_compared += 1
     assert n_compared > 200
+
+
+def test_local_reference_rr_equals_per_beat_median():
+    from ecgchat_desktop.analysis import beat_classify
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 5, 17, 18, 40, 301):
+        rr = rng.uniform(0.4, 1.4, n)
+        if n:
+            rr[0] = np.nan
+        if n > 10:
+            rr[rng.choice(n, 3, replace=False)] = np.nan
+        for half in (8, 2):
+            ref = np.array([np.median(s[np.isfinite(s)]) if np.isfinite(s).any() else np.nan
+                            for s in (rr[max(0, i - half): i + half + 1] for i in range(n))])
+            np.testing.assert_array_equal(beat_classify.local_reference_rr(rr, half), ref)
+
+
+@pytest.mark.parametrize("record", ["mitdb/119", "mitdb/207", "mitdb/105"])
+def test_likely_noise_equals_per_beat_rule(data_dir, record):
+    from ecgchat_desktop.analysis import beat_classify
+    from ecgchat_desktop.io import read_ecg
+
+    ecg = read_ecg(data_dir / "mitdb" / (record.split("/")[1] + ".hea"))
+    fs0 = float(ecg.sampling_rate_hz)
+    x = preprocess.resample(np.asarray(ecg.signals_mv, dtype=np.float64)[:, : int(300 * fs0)], fs0, 500.0)
+    x, _ = preprocess.clean(x, 500.0)
+    energy = qrs_detect.qrs_energy(x, 500.0)
+    peaks = qrs_detect.detect(x, 500.0, energy)
+    classes = beat_classify.classify(x, energy, peaks, 500.0)
+    rr = np.diff(peaks) / 500.0
+    ref_rr = beat_classify.local_reference_rr(np.concatenate(([np.nan], rr)))
+    expected = np.zeros(peaks.size, bool)
+    for k in range(1, peaks.size - 1):
+        if classes.correlation[k] >= 0.5 or classes.best_other_corr[k] >= 0.9:
+            continue
+        total = rr[k - 1] + rr[k]
+        expected[k] = bool(np.isfinite(ref_rr[k]) and abs(total - ref_rr[k]) < 0.15 * ref_rr[k])
+    np.testing.assert_array_equal(beat_classify.likely_noise(classes, peaks, 500.0), expected)
+    labels = np.asarray(classes.labels)
+    assert set(labels) <= {"dominant", "ventricular_ectopic", "supraventricular_ectopic", "unknown", "paced"}
+    assert (labels == "dominant").any()

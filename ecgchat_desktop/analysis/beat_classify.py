@@ -62,11 +62,21 @@ def _width_proxy(w_bp_energy: np.ndarray) -> np.ndarray:
 
 
 def local_reference_rr(rr: np.ndarray, half: int = 8) -> np.ndarray:
-    out = np.empty_like(rr)
-    for i in range(rr.size):
-        seg = rr[max(0, i - half): i + half + 1]
-        seg = seg[np.isfinite(seg)]
-        out[i] = np.median(seg) if seg.size else np.nan
+    """Per beat: the median of the finite RR intervals among the 2 * half + 1 around it
+    (fewer at the ends); NaN where there is none. All beats at once: NaN padding and
+    sorting put the finite values of each window first."""
+    rr = np.asarray(rr, dtype=np.float64)
+    if rr.size == 0:
+        return rr.copy()
+    pad = np.full(rr.size + 2 * half, np.nan)
+    pad[half:half + rr.size] = rr
+    win = np.sort(np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1), axis=1)  # NaN last
+    count = np.isfinite(win).sum(axis=1)
+    rows = np.arange(rr.size)
+    hi = win[rows, count // 2]
+    lo = win[rows, np.maximum(count // 2 - 1, 0)]
+    out = np.where(count % 2 == 1, hi, (lo + hi) / 2.0)
+    out[count == 0] = np.nan
     return out
 
 
@@ -110,10 +120,10 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
 
     paced = np.zeros(nb, bool)
     if spikes is not None and spikes.size:
+        # The last spike at or before each fiducial, within 160 ms of it.
         j = np.searchsorted(spikes, peaks)
-        for k, p in enumerate(peaks):
-            if j[k] > 0 and 0 <= p - spikes[j[k] - 1] <= 0.16 * fs:
-                paced[k] = True
+        before = spikes[np.maximum(j - 1, 0)]
+        paced = (j > 0) & (peaks - before >= 0) & (peaks - before <= 0.16 * fs)
 
     # Foreign beats: do they have relatives (a ventricular focus repeats its shape)?
     best_other = np.ones(nb)
@@ -125,18 +135,10 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
         cm[np.arange(odd.size), odd] = -1.0
         best_other[odd] = cm.max(axis=1)
 
-    labels = []
-    for k in range(nb):
-        if paced[k]:
-            labels.append("paced")
-        elif different[k] and (premature[k] or wide[k]):
-            labels.append("ventricular_ectopic")
-        elif different[k]:
-            labels.append("unknown")
-        elif premature[k]:
-            labels.append("supraventricular_ectopic")
-        else:
-            labels.append("dominant")
+    labels = np.select(
+        [paced, different & (premature | wide), different, premature],
+        ["paced", "ventricular_ectopic", "unknown", "supraventricular_ectopic"],
+        "dominant").tolist()
     return BeatClasses(labels, premature, corr, ~different, rr, best_other)
 
 
@@ -151,12 +153,12 @@ def likely_noise(classes: BeatClasses, peaks: np.ndarray, fs: float) -> np.ndarr
         return out
     rr = np.diff(peaks) / fs
     ref = local_reference_rr(np.concatenate(([np.nan], rr)))
-    for k in range(1, nb - 1):
-        if classes.correlation[k] >= 0.5:
-            continue
-        if classes.best_other_corr is not None and classes.best_other_corr[k] >= 0.9:
-            continue
-        total = rr[k - 1] + rr[k]
-        if np.isfinite(ref[k]) and abs(total - ref[k]) < 0.15 * ref[k]:
-            out[k] = True
+    k = np.arange(1, nb - 1)
+    odd = classes.correlation[k] < 0.5
+    if classes.best_other_corr is not None:
+        odd &= ~(classes.best_other_corr[k] >= 0.9)
+    total = rr[k - 1] + rr[k]
+    with np.errstate(invalid="ignore"):
+        splits = np.isfinite(ref[k]) & (np.abs(total - ref[k]) < 0.15 * ref[k])
+    out[k] = odd & splits
     return out
