@@ -117,6 +117,9 @@ FIRES = [
     ("mitdb", "223@590", "WCT"),          # "(VT" 578–633 s, slow ventricular tachycardia (110/min)
     ("cinc", "ningbo/JS45544", "WCT"),    # paroxysmal ventricular tachycardia (PVT)
     ("mitdb", "231@100", "2AVB"),         # "(BII" from 97.6 s: 2:1 AV block
+    # CinC labels only bradycardia, RBBB and old MI, but every T is followed by a P that is not
+    # conducted (P–P 0.73 s, R–R 1.47 s in II and aVF, checked by eye): 12-lead 2:1 AV block.
+    ("cinc", "cpsc2018_extra/Q0077", "2AVB"),
     ("mitdb", "231@100", "BRADY_CRIT"),   # the same 2:1 block, ventricular rate 35/min
     ("mitdb", "209@560", "SVTAC"),        # "(SVTA" 555.7–584.3 s
     ("mitdb", "124@290", "RHYTHM_OTHER"),  # "(NOD" 286.9–311.0 s, junctional rhythm
