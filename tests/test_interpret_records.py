@@ -190,7 +190,7 @@ SILENT = [
     ("ptbxl", "182", {"CLBBB", "ILBBB"}, "LAFB with a wide QRS: rS in V5 and V6, not LBBB"),
     # --- rhythm near misses
     ("mitdb", "231@120", {"WCT"}, "wide QRS (RBBB) in a slow 2:1 block, not a tachycardia"),
-    ("ptbxl", "310", {"WCT"}, "RBBB in sinus rhythm"),
+    ("ptbxl", "310", {"WCT", "IVCD"}, "RBBB in sinus rhythm: the wide QRS is explained"),
     ("mitdb", "209@560", {"WCT", "AFIB"}, "narrow-complex SVT"),
     ("mitdb", "231@10", {"2AVB", "3AVB", "BRADY_CRIT"}, "same patient with 1:1 conduction"),
     ("mitdb", "231@100", {"3AVB", "1AVB"}, "2:1 block with a fixed PR is second, not third, degree"),
@@ -203,7 +203,8 @@ SILENT = [
     ("ptbxl", "337", {"AFLT", "2AVB", "3AVB"}, "atrial fibrillation is not flutter or AV block"),
     ("cinc", "cpsc2018/A0004", {"AFLT"}, "atrial fibrillation"),
     # --- conduction near misses
-    ("ptbxl", "338", {"ILBBB", "STEMI_SGARBOSSA", "BORDERLINE"}, "complete LBBB without acute infarction"),
+    ("ptbxl", "338", {"ILBBB", "IVCD", "STEMI_SGARBOSSA", "BORDERLINE"}, "complete LBBB without acute infarction"),
+    ("ptbxl", "85", {"Q_ANTSEP"}, "NORM: septal q in V3/V4 under tall R waves"),
     ("cinc", "ningbo/JS45545", {"STEMI_SGARBOSSA", "CLBBB"}, "ventricular tachycardia: no BBB or Sgarbossa"),
     ("mitdb", "230@50", {"WPW"}, "the WPW patient during normal conduction"),
     ("cinc", "cpsc2018/A0067", {"WPW"}, "short PR with a narrow QRS: no pre-excitation label"),
@@ -212,7 +213,7 @@ SILENT = [
     ("ludb", "2", {"CLBBB", "ILBBB"}, "QRS measures 140 ms but the R in I/V5/V6 is narrow"),
     ("ptbxl", "279", {"CRBBB", "IRBBB"}, "LBBB whose notch in V2 looks like an R′"),
     ("ptbxl", "242", {"LPFB"}, "NORM with an axis of +90°"),
-    ("ptbxl", "488", {"Q_LAT"}, "NORM: septal q in I, aVL, V5, V6"),
+    ("ptbxl", "488", {"Q_LAT", "Q_INF"}, "NORM: septal q in I, aVL, V5, V6"),
     ("ptbxl", "88", {"1AVB"}, "NORM: PR 224 ms from a long P wave, PR segment short"),
     ("ptbxl", "413", {"ILBBB", "CLBBB"}, "IVCD: broad R in V5/V6 only"),
     ("cinc", "cpsc2018/A0001", {"PEDIATRIC"}, "74-year-old"),
