@@ -1,18 +1,23 @@
 """Global wave boundaries on the median beat, from all usable leads together.
 
 CSE convention: the global QRS onset is the earliest onset over the leads and the
-offset the latest; combining the leads into one spatial curve realises that
-directly (the spatial curve leaves its baseline as soon as any lead does).
+offset the latest.
 
-- QRS onset/offset: spatial velocity v = sqrt(sum_l (x_l[i+1] - x_l[i])^2). Searching outwards
+- QRS onset: each lead with a sizeable QRS finds its own onset on its velocity; onsets
+  far from their median are outliers (one lead's P wave or artefact); the earliest of
+  the agreeing leads is the onset (`qrs_bounds_fused`). With fewer than 3 leads, and for
+  the offset: spatial velocity v = sqrt(sum_l (x_l[i+1] - x_l[i])^2); searching outwards
   from the steep core of the QRS, the boundary is where v first stays below
   floor + K × (peak − floor) for 10 ms (K_ON / K_OFF below).
 - T peak: maximum of the spatial magnitude of the smoothed (20 ms moving average),
-  baseline-corrected leads after the ST segment. T offset: trapezium-area method (Vázquez-Seisdedos et
-  al. 2011) on that spatial magnitude after the T peak.
-- P wave: spatial magnitude of the smoothed (16 ms moving average) leads, detrended over the window,
-  before the QRS; present when its peak stands clearly above the window's noise;
-  onset/offset by the trapezium method on each side of the P peak.
+  baseline-corrected leads after the ST segment. T offset: trapezium-area method
+  (Vázquez-Seisdedos et al. 2011) on that spatial magnitude after the T peak.
+- P wave: spatial magnitude of the smoothed (16 ms moving average) leads, detrended over
+  the window, between the previous beat's T end and the QRS; present when its peak
+  stands clearly above the window's noise; onset/offset by the trapezium method on each
+  side of the P peak. The same on each lead alone gives per-lead P durations.
+- P and T ends are then refined on a lightly smoothed (6 ms) curve, within half the
+  smoothing window of the first estimate (`_refine`).
 Positions are fractional samples of the median-beat array.
 """
 
@@ -42,6 +47,7 @@ FUSE_TOL_S = 0.040  # per-lead QRS boundaries further than this from their media
 P_MIN_MV = 0.025
 P_SMOOTH_S = 0.016
 P_ON_REACH_S = 0.12
+P_REACH_S = 0.32  # the P window starts at most this long before the QRS onset
 P_LEAD_PEAK_S = 0.03  # a lead's own P peak lies within this of the global one  # how far before the P peak its onset is searched
 T_SMOOTH_S = 0.020
 LIGHT_SMOOTH_S = 0.006  # P and T ends are refined on this lighter smoothing (see _refine)
@@ -244,6 +250,48 @@ def _p_wave(raw: np.ndarray, fs: float, peak_range: tuple[int, int] | None = Non
     return pk, p_on, p_off
 
 
+def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: float, rr: float,
+            next_start: float) -> tuple[float | None, float | None]:
+    """T peak and T end (samples) on the beat m [leads, samples]; the T must end before
+    `next_start` (the next beat's P onset, or 40 ms before its QRS without P)."""
+    n = m.shape[1]
+    # Smoothed after cropping, so the QRS cannot leak into the T curve.
+    st = np.zeros(n)
+    t_from = min(n - 1, ioff + int(0.02 * fs))
+    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
+    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
+    # before that end.
+    qt_max = QTC_MAX_S * np.sqrt(rr) * fs
+    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
+    t_lo = ioff + int(0.06 * fs)
+    t_hi = t_end_max - int(0.06 * fs)
+    if t_hi - t_lo <= int(0.05 * fs):
+        return None, None
+    tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
+    if not t_lo < tp < t_hi - 1:
+        return None, None
+    end = min(t_end_max, tp + int(0.3 * fs))
+    # Stop at the trough after the T wave (below half its peak): a U wave after it
+    # must not pull the T end later.
+    half = np.flatnonzero(st[tp:end + 1] < 0.5 * st[tp])
+    if half.size:
+        j = tp + int(half[0])
+        rising = np.flatnonzero(np.diff(st[j:end + 1]) > 0)
+        if rising.size:
+            trough = j + int(rising[0])
+            after = st[trough:end + 1]
+            # A real second wave (U): rises again by U_RISE of the T peak.
+            if after.size and after.max() - st[trough] > U_RISE * st[tp]:
+                end = trough
+    ds = np.gradient(st[tp:end + 1])
+    xm = tp + int(np.argmin(ds)) if ds.size else tp
+    t_off = _trapezium(st, xm, end)
+    stl = np.zeros(n)
+    stl[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, LIGHT_SMOOTH_S * fs))
+    spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
+    return float(tp), float(_refine(stl, t_off, xm, end, spread))
+
+
 def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBounds:
     """All global boundaries on a median beat [usable leads, samples] with fiducial index r."""
     out = WaveBounds()
@@ -258,9 +306,15 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
     base = m[:, base_a:base_b].mean(axis=1, keepdims=True)
 
     # --- P wave first: its window starts after the previous beat's T wave (estimated from
-    # an upper-normal QT, 460 ms·sqrt(RR)), so at fast rates a T is not taken for a P.
+    # an upper-normal QT, 460 ms·sqrt(RR)), so at fast rates a T is not taken for a P ...
     p_hi = ion - int(0.01 * fs)
-    p_lo = max(0, ion - int(0.32 * fs), int(ion - rr * fs + 0.46 * np.sqrt(rr) * fs))
+    p_lo = max(0, ion - int(P_REACH_S * fs), int(ion - rr * fs + 0.46 * np.sqrt(rr) * fs))
+    # ... and not before the previous beat's measured T end: this beat's own T end (bounded
+    # by the next QRS only) moved back by one RR. The tail of that T is not a P wave
+    # (QTDB: P-onset SD 24 -> 16 ms).
+    _, t_end0 = _t_wave(m, base, r, on, ioff, fs, rr, on - 0.04 * fs + rr * fs)
+    if t_end0 is not None:
+        p_lo = max(p_lo, int(t_end0 - rr * fs))
     if p_hi - p_lo > int(0.06 * fs):
         raw = m[:, p_lo:p_hi + 1]
         found = _p_wave(raw, fs)
@@ -283,40 +337,7 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
                     off_l[i] = p_lo + min(one[2], p_off)
             out.p_lead_onsets, out.p_lead_offsets = on_l, off_l
 
-    # --- T wave (smoothed after cropping, so the QRS cannot leak into the T curve). It
-    # must end before the next beat's P wave (or 40 ms before its QRS without P).
-    st = np.zeros(n)
-    t_from = min(n - 1, ioff + int(0.02 * fs))
-    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
+    # --- T wave, now that the next beat's P onset bounds it.
     next_start = (out.p_onset if out.p_present else on - 0.04 * fs) + rr * fs
-    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
-    # before that end.
-    qt_max = QTC_MAX_S * np.sqrt(rr) * fs
-    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
-    t_lo = ioff + int(0.06 * fs)
-    t_hi = t_end_max - int(0.06 * fs)
-    if t_hi - t_lo > int(0.05 * fs):
-        tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
-        if t_lo < tp < t_hi - 1:
-            out.t_peak = float(tp)
-            end = min(t_end_max, tp + int(0.3 * fs))
-            # Stop at the trough after the T wave (below half its peak): a U wave after it
-            # must not pull the T end later.
-            half = np.flatnonzero(st[tp:end + 1] < 0.5 * st[tp])
-            if half.size:
-                j = tp + int(half[0])
-                rising = np.flatnonzero(np.diff(st[j:end + 1]) > 0)
-                if rising.size:
-                    trough = j + int(rising[0])
-                    after = st[trough:end + 1]
-                    # A real second wave (U): rises again by U_RISE of the T peak.
-                    if after.size and after.max() - st[trough] > U_RISE * st[tp]:
-                        end = trough
-            ds = np.gradient(st[tp:end + 1])
-            xm = tp + int(np.argmin(ds)) if ds.size else tp
-            out.t_offset = float(_trapezium(st, xm, end))
-            stl = np.zeros(n)
-            stl[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, LIGHT_SMOOTH_S * fs))
-            spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
-            out.t_offset = float(_refine(stl, int(out.t_offset), xm, end, spread))
+    out.t_peak, out.t_offset = _t_wave(m, base, r, on, ioff, fs, rr, next_start)
     return out
