@@ -314,6 +314,15 @@ def measure(ecg) -> Measurements:
         bounds_amp = bounds
     qrs_area, t_area, p_area = {}, {}, {}
     amps = amp_mod.all_lead_amplitudes(med, bounds_amp, FS)  # all leads in one pass
+    # Net T and P areas of every lead at once, from the PR-segment baseline (for the axes).
+    base_all = _baselines(med, bounds, FS)
+    t_areas = p_areas = None
+    if bounds.qrs_offset is not None and bounds.t_offset is not None:
+        a, b = int(round(bounds.qrs_offset)), int(round(bounds.t_offset)) + 1
+        t_areas = np.trapezoid(med[:, a:b] - base_all, dx=1000.0 / FS, axis=1).tolist()
+    if p_global:
+        a, b = int(round(bounds.p_onset)), int(round(bounds.p_offset)) + 1
+        p_areas = np.trapezoid(med[:, a:b] - base_all, dx=1000.0 / FS, axis=1).tolist()
     for i, name in enumerate(names):
         if labels[i] in (quality.FLAT, quality.LEAD_OFF):
             continue
@@ -328,13 +337,10 @@ def measure(ecg) -> Measurements:
         if labels[i] != quality.GOOD:
             continue
         qrs_area[name] = la.qrs_area_mv_ms
-        base = _baseline(med[i], bounds, FS)
-        if bounds.qrs_offset is not None and bounds.t_offset is not None:
-            a, b = int(round(bounds.qrs_offset)), int(round(bounds.t_offset)) + 1
-            t_area[name] = float(np.trapezoid(med[i, a:b] - base, dx=1000.0 / FS))
-        if p_global:
-            a, b = int(round(bounds.p_onset)), int(round(bounds.p_offset)) + 1
-            p_area[name] = float(np.trapezoid(med[i, a:b] - base, dx=1000.0 / FS))
+        if t_areas is not None:
+            t_area[name] = t_areas[i]
+        if p_areas is not None:
+            p_area[name] = p_areas[i]
     m.qrs_axis_deg = axes.frontal_axis_deg(qrs_area)
     m.t_axis_deg = axes.frontal_axis_deg(t_area) if t_area else None
     m.p_axis_deg = axes.frontal_axis_deg(p_area) if p_area else None
@@ -361,9 +367,10 @@ def _r(v: float | None) -> int | None:
     return None if v is None else int(round(v))
 
 
-def _baseline(x: np.ndarray, bounds, FS: float) -> float:
+def _baselines(med: np.ndarray, bounds, FS: float) -> np.ndarray:
+    """PR-segment level of each lead of the median beats [leads, 1] (zeros without a QRS onset)."""
     if bounds.qrs_onset is None:
-        return 0.0
+        return np.zeros((med.shape[0], 1))
     on = int(round(bounds.qrs_onset))
     a, b = max(0, on - int(0.02 * FS)), max(1, on - int(0.004 * FS))
-    return float(np.mean(x[a:b]))
+    return med[:, a:b].mean(axis=1, keepdims=True)
