@@ -4,8 +4,8 @@ For each question: read the record, analyse it (our findings), ask the default m
 through ChatSession, then grade the model's own text (`raw_answer`) against the key,
 evaluated on OUR findings:
 
-- number:     a number within rounding tolerance of the measured value (or "not measured"
-              said when it was not measured);
+- number:     a number within rounding tolerance of the measured value, not given to another
+              quantity (or "not measured" said when it was not measured);
 - presence:   yes/no matching whether our findings hold one of the codes;
 - why:        names the statement (or one of its evidence values) when present; says it is
               absent otherwise;
@@ -61,7 +61,7 @@ ANY_NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 # "heart rate of 90"): judged against THAT quantity's measured values, not any value.
 NAMED = re.compile(
     r"(?<![\w-])(?P<name>QTc|QT|PR|QRS|RR|heart rate|ventricular rate|axis)\b(?:\s+(?:interval|duration))?"
-    r"\s*(?:=|:|is|was|of|measures|measured at)\s*(?:about\s+|approximately\s+|around\s+)?"
+    r"\s*(?:=|:|is at|is|was|of|at|measures|measured at)\s*(?:about\s+|approximately\s+|around\s+)?"
     r"(?P<num>-?\d+(?:\.\d+)?)\s*(?P<unit>ms\b|msec\b|milliseconds?\b|bpm\b|beats per minute\b|°|degrees?\b"
     r"|s\b|seconds?\b)?(?!\s*(?:-|–|to)\s*\d|[\d.]|\s*[*/^+x%±])", re.I)
 # Textbook thresholds and limits that answers quote as reference values.
@@ -157,9 +157,10 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
         name, unit = m.group("name").lower(), (m.group("unit") or "").lower()
         fam = "bpm" if "rate" in name else "deg" if name == "axis" else "ms"
         v = float(m.group("num")) * (1000.0 if unit.startswith("s") else 1.0)
-        if unit and family(unit)[0] != fam and not unit.startswith("s"):
-            continue
         named_spans.append((m.start("num"), m.end()))
+        if unit and family(unit)[0] != fam and not (unit.startswith("s") and fam == "ms"):
+            wrong.append((m.start("num"), m.end(), f"{m.group(0)}: a {name} is not given in {unit}"))
+            continue
         values = named_values(f, name)
         if not values:
             wrong.append((m.start("num"), m.end(), f"{m.group(0)}: {name} was not measured"))
@@ -245,7 +246,9 @@ def grade(q: dict, f, text: str, wrong: list) -> bool:
         value, fam = expected_number(f, key["quantity"])
         if value is None:
             return bool(NOT_MEASURED.search(text))
-        nums = [float(x) for x in ANY_NUM.findall(text)]
+        # the right number, not given to another quantity ("the QTc is 368 ms" for the QT is wrong)
+        nums = [float(m.group(0)) for m in ANY_NUM.finditer(text)
+                if not overlaps((m.start(), m.end()), [w[:2] for w in wrong])]
         return any(close(n, value, fam) for n in nums)
     if t in ("presence", "why"):
         codes = set(key["codes"])

@@ -317,3 +317,12 @@ def test_a_single_value_called_normal_is_still_checked(text):
     report = check_answer(text, NORMAL)
     assert report.checked == 1
     assert report.claims[0].status in (CONTRADICTED, UNSUPPORTED)
+
+
+def test_a_value_in_the_wrong_unit_for_what_it_names_is_flagged():
+    # 96 ms is the QRS duration, but not an axis or a rate
+    for text in ("The frontal QRS axis on this ECG is at 96 ms.", "The heart rate is 96 ms."):
+        report = check_answer(text, NORMAL)
+        assert report.verdict != "verified", text
+        assert "given to the" in report.flagged[0].reason
+    assert check_answer("The QRS axis is 40 degrees and the QRS lasts 96 ms.", NORMAL).verdict == "verified"

@@ -387,6 +387,9 @@ _BARE_NUMBER_AFTER_NAME = re.compile(
     rf"\s*(?:about|around|approximately|roughly|~)?\s*(?P<num>{_NUM})(?![\w%/]|[.,]\d)", re.I)
 
 
+_UNIT_NAME = {"ms": "ms", "bpm": "bpm", "deg": "degrees", "mv": "mV"}
+
+
 def _unit_family(unit: str) -> tuple[str, float]:
     """(family, factor to the family's unit)."""
     u = unit.lower().replace(" ", "")
@@ -749,7 +752,12 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
                 value = _parse_number(num) * factor
                 claim = Claim("measurement", sentence[start:end], span[0], span[1], value=value)
                 pool = _all_values(findings, family)
-                if any(_within(value, v, family) for v in pool):
+                other = _nearest_quantity(clause, None)
+                if other in _QUANTITY_FAMILY and _QUANTITY_FAMILY[other] not in (family, "mv"):
+                    # "the frontal QRS axis is at 80 ms": a value in the wrong unit for what it names
+                    claim.status = UNSUPPORTED
+                    claim.reason = f"a value in {_UNIT_NAME[family]} given to the {_label(other, None)}"
+                elif any(_within(value, v, family) for v in pool):
                     claim.status, claim.reason = SUPPORTED, "equals a measured value"
                 else:
                     claim.status = UNSUPPORTED

@@ -82,9 +82,14 @@ def relevant_facts(findings, question: str) -> list[str]:
         facts.append(f"{label} {value}" if value is not None else f"{label} not measured")
 
     if re.search(r"\bqtc?\b|\bqt\b|corrected|bazett|fridericia|framingham|hodges|torsade", q):
+        # the formula asked for first: small models copy the first number they see
+        named = [n for n in (m.qtc_ms or {}) if n in q]
+        for name in named:
+            add(f"QTc {name.title()}", _v((m.qtc_ms or {})[name], "ms"))
         add("QT", _v(m.qt_ms, "ms"))
         for name, val in (m.qtc_ms or {}).items():
-            add(f"QTc {name.title()}", _v(val, "ms"))
+            if name not in named:
+                add(f"QTc {name.title()}", _v(val, "ms"))
     if re.search(r"\bpr\b|\bpq\b|av block|heart block|first.degree|av conduction", q):
         add("PR", _v(m.pr_ms, "ms"))
     if re.search(r"\bqrs\b|bundle|bbb|wide|broad|conduction", q):
@@ -148,6 +153,42 @@ def answer_prefix(findings, question: str) -> str:
     if not any(found):
         return "No,"
     return ""
+
+
+_VALUE_QUESTION = re.compile(r"\s*(what|give|tell|how|which|report|state)\b", re.I)
+
+
+def value_prefix(findings, question: str) -> str:
+    """"The PR interval on this ECG is" for a question asking one measured value (small
+    models otherwise define the interval instead of giving it). The number itself is left
+    to the model, and checked; nothing is seeded when the value was not measured."""
+    if not _VALUE_QUESTION.match(question) or _YES_NO_QUESTION.match(question):
+        return ""
+    q = question.lower()
+    m = findings.measurements
+    formula = re.search(r"bazett|fridericia|framingham|hodges", q)
+    if re.search(r"\bqtc\b|corrected qt", q):
+        key = formula.group(0) if formula else None
+        value = (m.qtc_ms or {}).get(key) if key else next(iter((m.qtc_ms or {}).values()), None)
+        label = f"QTc by {key.title()}" if key else "QTc"
+    elif re.search(r"\bqt\b", q):
+        value, label = m.qt_ms, "QT interval"
+    elif re.search(r"\bpr\b", q):
+        value, label = m.pr_ms, "PR interval"
+    elif re.search(r"\baxis\b", q):
+        if re.search(r"\b[pt][ -]?(wave )?axis", q):
+            return ""
+        value, label = m.qrs_axis_deg, "frontal QRS axis"
+    elif re.search(r"\bqrs\b", q):
+        value, label = m.qrs_ms, "QRS duration"
+    elif re.search(r"\brr\b", q):
+        value, label = m.rr_ms, "RR interval"
+    elif re.search(r"heart rate|\brate\b|how fast|beating|pulse", q):
+        value, label = m.hr_bpm, "heart rate"
+    else:
+        return ""
+    verb = "is at" if label.endswith("axis") else "is"  # "a normal axis" otherwise, with no number
+    return f"The {label} on this ECG {verb}" if value is not None else ""
 
 
 def gen_started_delay(started: float, gen) -> float:
@@ -229,7 +270,8 @@ class ChatSession:
         if self.draft_conclusions and is_conclusion_request(question):
             return self._ask_conclusion(question, on_token, cancel, remember)
         messages, passages, facts, info = self.prepare(question)
-        prefix = answer_prefix(self.findings, question) if self.seed_yes_no else ""
+        prefix = ((answer_prefix(self.findings, question) or value_prefix(self.findings, question))
+                  if self.seed_yes_no else "")
         info["answer_prefix"] = prefix
         if prefix and on_token is not None:
             on_token(prefix)
