@@ -63,7 +63,8 @@ def main() -> int:
             rows.append((name, cat, s))
     print(f"CinC subset: {len(records)} records (100 Hz); {failures} could not be measured; "
           f"{time.perf_counter() - t0:.0f} s")
-    print_table(f"CinC 2020/21 subset, statements with ≥ {MIN_POSITIVES} positives (never tuned on)", rows)
+    print_table(f"CinC 2020/21 subset, statements with ≥ {MIN_POSITIVES} positives "
+                "(a tuning set, with PTB-XL folds 1–8 and LUDB)", rows)
     return 0
 
 

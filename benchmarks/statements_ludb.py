@@ -95,7 +95,7 @@ def main() -> int:
         pairs = [(bool(predicted[r.record_id] & ours), truth(r.labels)) for r in records]
         (not_comparable if normalised and name in AMPLITUDE_ROWS else rows).append((name, cat, score(pairs)))
     print(f"LUDB: {len(records)} records; {failures} could not be measured; {time.perf_counter() - t0:.0f} s")
-    print_table("LUDB records 1–140 (never tuned on)", rows)
+    print_table("LUDB records 1–140 (a tuning set, with PTB-XL folds 1–8 and CinC)", rows)
     if not_comparable:
         print_table("NOT COMPARABLE on this copy (every lead stored at 1.00 mV peak-to-peak: amplitudes "
                     "and the axis are not the patient's)", not_comparable)
