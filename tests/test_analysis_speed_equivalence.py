@@ -509,3 +509,20 @@ def test_likely_noise_equals_per_beat_rule(data_dir, record):
     labels = np.asarray(classes.labels)
     assert set(labels) <= {"dominant", "ventricular_ectopic", "supraventricular_ectopic", "unknown", "paced"}
     assert (labels == "dominant").any()
+
+
+@pytest.mark.parametrize("fs_in, fs_out, n", [(100.0, 500.0, 1000), (360.0, 500.0, 20000), (250.0, 500.0, 3001),
+                                             (257.0, 500.0, 999), (100.0, 1000.0, 7), (100.0, 500.0, 3),
+                                             (200.0, 500.0, 2)])
+def test_upsampling_equals_scipy_pchip(fs_in, fs_out, n):
+    from scipy.interpolate import PchipInterpolator
+
+    rng = np.random.default_rng(n)
+    x = np.cumsum(rng.standard_normal((3, n)), axis=1)
+    if n > 40:
+        x[0, 10:20] = 1.0          # a flat stretch (zero slopes)
+        x[1, 30:33] = [0.0, 0.0, 5.0]  # a step (slope sign changes)
+    n_out = int(np.floor((n - 1) * fs_out / fs_in)) + 1
+    ref = PchipInterpolator(np.arange(n), x, axis=-1)(np.arange(n_out) * (fs_in / fs_out))
+    np.testing.assert_array_equal(preprocess.resample(x, fs_in, fs_out), ref)
+    np.testing.assert_array_equal(preprocess.resample(x[0], fs_in, fs_out), ref[0])
