@@ -120,6 +120,8 @@ def _normal(ctx: RuleContext) -> list[Statement]:
         elif label == "PR" and value > NORMAL_PR_USUAL_UPPER_MS:
             ev.append(f"PR {value:.0f} ms > {NORMAL_PR_USUAL_UPPER_MS:.0f} ms (≤ {hi:.0f} ms) without first-degree AV "
                       "block by the AV-block criteria (our all-lead PR reads long)")
+        elif label == "PR":
+            ev.append(f"PR {value:.0f} ms within {lo:.0f}–{NORMAL_PR_USUAL_UPPER_MS:.0f} ms")
         elif unit == "°":
             ev.append(f"{label} {value:+.0f}° within {lo:+.0f}° to {hi:+.0f}°")
         else:
