@@ -129,7 +129,6 @@ FIRES = [
     ("ludb", "120", "ILBBB"),             # LUDB "incomplete left bundle branch block"
     ("ptbxl", "349", "IVCD"),
     ("cinc", "cpsc2018/A0070", "1AVB"),
-    ("cinc", "cpsc2018/A0011", "CLBBB"),
     # --- ST elevation (CinC "st elevation" labels; PTB-XL 181: anterior aneurysm after infarction,
     #     whose persistent ST elevation meets the criteria — the statement says "consider")
     # A0032 is the only lateral example and sits near the limit (V6 +0.11 mV at J); A0046 (V4 +0.15,
