@@ -110,7 +110,8 @@ def _rbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     ws = {ld: (False if mo.broad_r(ctx, ld) else mo.wide_s(ctx, ld)) for ld in ("I", "V6")}
     wide = [ld for ld, v in ws.items() if v]
     if wide:
-        ev.append("wide S (≥ 40 ms or longer than R) after a narrow R in " + " and ".join(wide))
+        ev.append(f"wide S (≥ {mo.WIDE_S_AT_LEAST_MS:.0f} ms or longer than R) after a narrow R in " + " and ".join(
+            f"{ld} (S {ctx.amp(ld).s_ms:.0f} ms, R {ctx.amp(ld).r_ms or 0:.0f} ms)" for ld in wide))
     elif all(v is None for v in ws.values()):
         ev.append("S duration in I and V6 not assessable")
     else:
@@ -141,13 +142,24 @@ def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     no_q = [ld for ld in ("I", "V5", "V6") if mo.q_absent(ctx, ld)]
     if len(q_in) >= 2 or not no_q:
         return False, []
+    limit = mo.broad_r_limit_ms(ctx)
     ev = [f"dominant S in V1 ({mo.describe(ctx, 'V1')})",
-          "broad/notched R (R-peak time > 60 ms or notched) in " + ", ".join(broad),
+          f"broad or notched R (R lasting ≥ {limit:.0f} ms, or R-peak time > {mo.LBBB_R_PEAK_TIME_ABOVE_MS:.0f} ms "
+          "where the R duration is not measured) in " + ", ".join(f"{ld} ({_broad_r_detail(ctx, ld)})" for ld in broad),
           "no q in " + ", ".join(no_q)]
     note = ctx.exclusion_note(("V1", "I", "aVL", "V5", "V6"))
     if note:
         ev.append(note)
     return True, ev
+
+
+def _broad_r_detail(ctx: RuleContext, lead: str) -> str:
+    a = ctx.amp(lead)
+    if a.notched_r:
+        return "notched"
+    if a.r_ms is not None and a.r_mv:
+        return f"R {a.r_ms:.0f} ms"
+    return f"R-peak time {a.r_peak_time_ms:.0f} ms"
 
 
 def _bundle_branch(ctx: RuleContext) -> list[Statement]:
