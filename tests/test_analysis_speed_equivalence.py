@@ -10,7 +10,7 @@ import pytest
 
 from ecgchat_desktop.analysis import atrial, engine, preprocess, qrs_detect
 from ecgchat_desktop.analysis.measurements import LeadAmplitudes
-from ecgchat_desktop.analysis.template_match import TemplateMatcher
+from ecgchat_desktop.analysis.template_match import correlate_runs
 
 
 def _reference_corr(x, tmpl, start):
@@ -78,24 +78,33 @@ def _ecg_like(seed=0, seconds=10.0, fs=500.0, n_leads=3, av_block=False):
     return x, peaks.astype(np.int64)
 
 
-def test_template_matcher_equals_direct_correlation():
+def test_correlate_runs_equals_direct_correlation(monkeypatch):
     x, _ = _ecg_like(seed=1)
-    m = TemplateMatcher(x)
+    n = x.shape[1]
     tmpl = x[:, 300:360].copy()
-    starts = np.array([-5, 0, 17, 250, 300, 2000, x.shape[1] - 60, x.shape[1] - 59])
-    corr, ratio, valid = m.correlate(tmpl, starts)
-    assert valid.tolist() == [False, True, True, True, True, True, True, False]
-    assert corr[0] == -np.inf and ratio[-1] == 0.0
-    for s, c, r, ok in zip(starts, corr, ratio, valid):
-        if ok:
-            rc, rr = _reference_corr(x, tmpl, int(s))
-            assert c == pytest.approx(rc, abs=1e-9) and r == pytest.approx(rr, abs=1e-9)
-    assert corr[4] == pytest.approx(1.0, abs=1e-9)  # the template's own position
-    # A longer template afterwards reuses or extends the cached spectrum correctly.
-    long_t = x[:, 1000:1400]
-    c2, _, _ = m.correlate(long_t, np.array([1000, 1200]))
-    assert c2[0] == pytest.approx(1.0, abs=1e-9)
-    assert c2[1] == pytest.approx(_reference_corr(x, long_t, 1200)[0], abs=1e-9)
+    first = np.array([-5, 0, 17, 250, 2000, n - 70, n - 59])
+    count = np.array([4, 1, 3, 60, 2, 6, 3])
+    corr, ratio = correlate_runs(x, tmpl, first, count, 2)
+    assert corr.shape == ratio.shape == (first.size, 60)
+    for i, (f, c) in enumerate(zip(first, count)):
+        for j in range(60):
+            s = f + 2 * j
+            if j >= c or s < 0 or s + 60 > n:
+                assert corr[i, j] == -np.inf and ratio[i, j] == 0.0
+            else:
+                rc, rr = _reference_corr(x, tmpl, int(s))
+                assert corr[i, j] == pytest.approx(rc, abs=1e-9) and ratio[i, j] == pytest.approx(rr, abs=1e-9)
+    assert corr[3, 25] == pytest.approx(1.0, abs=1e-9)  # the template's own position (250 + 2 * 25)
+    assert np.isfinite(corr[0, 3]) and corr[0, 2] == -np.inf  # window at -1 leaves, at +1 is inside
+    # Many runs are processed in chunks (forced small here): same result as one by one.
+    from ecgchat_desktop.analysis import template_match
+
+    many = np.arange(0, n - 200, 7)
+    monkeypatch.setattr(template_match, "_CHUNK_ELEMENTS", 3 * 84 * 40)  # 40 runs per chunk
+    c_all, _ = correlate_runs(x, tmpl, many, 9, 3)
+    monkeypatch.undo()
+    c_one = np.vstack([correlate_runs(x, tmpl, many[i:i + 1], 9, 3)[0] for i in range(0, many.size, 50)])
+    np.testing.assert_allclose(c_all[::50], c_one, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

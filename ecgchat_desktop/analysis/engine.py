@@ -56,18 +56,16 @@ def working_rate_hz(fs_original: float) -> float:
     return 1000.0 if fs_original >= 1000.0 else preprocess.WORKING_RATE_HZ
 
 
-def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int,
-               matcher: template_match.TemplateMatcher | None = None):
-    """Best lag (samples) and correlation of template [leads, len] around each center
-    (`matcher`: a `TemplateMatcher` of x, if at hand). Ties go to the earliest lag; a
-    beat whose windows all leave the recording gets lag 0, correlation -inf."""
-    if matcher is None:
-        matcher = template_match.TemplateMatcher(x)
+def _lag_match(x: np.ndarray, centers: np.ndarray, tmpl: np.ndarray, a: int, max_lag: int):
+    """Best lag (samples) and correlation of template [leads, len] around each center.
+    Ties go to the earliest lag; a beat whose windows all leave the recording gets lag 0,
+    correlation -inf."""
     lags = np.arange(-max_lag, max_lag + 1, 2 if max_lag > 8 else 1)
-    starts = np.asarray(centers, dtype=np.int64)[:, None] + (lags - a)[None, :]
-    corr, ratio, _ = matcher.correlate(tmpl, starts)
+    step = int(lags[1] - lags[0]) if lags.size > 1 else 1
+    first = np.asarray(centers, dtype=np.int64) + (lags[0] - a)
+    corr, ratio = template_match.correlate_runs(x, tmpl, first, lags.size, step)
     j = np.argmax(corr, axis=1)
-    rows = np.arange(starts.shape[0])
+    rows = np.arange(first.size)
     best_c = corr[rows, j]
     none = ~np.isfinite(best_c)
     best_l = np.where(none, 0, lags[j])
@@ -206,19 +204,17 @@ def measure(ecg) -> Measurements:
     is_dom = np.zeros(peaks.size, bool)
     is_dom[dom] = True
     p_lag = p_ok = t_lag = None
-    # The P and T templates are matched against the same signal: its spectrum is shared.
-    xu_matcher = template_match.TemplateMatcher(xu)
     if bounds.p_present:
         pa = int(bounds.p_onset) - int(0.01 * FS)
         pb = int(np.ceil(bounds.p_offset)) + int(0.01 * FS)
         tmpl = med[usable][:, pa:pb]
-        p_lag, p_c, p_ratio = _lag_match(xu, peaks, tmpl, r_idx - pa, int(0.03 * FS), xu_matcher)
+        p_lag, p_c, p_ratio = _lag_match(xu, peaks, tmpl, r_idx - pa, int(0.03 * FS))
         p_ok = (p_c >= P_MATCH_CORR) & (p_ratio > 0.4) & (p_ratio < 2.5)
     if bounds.t_peak is not None and bounds.t_offset is not None:
         ta = int(bounds.t_peak) - int(0.08 * FS)
         tb = int(bounds.t_offset) + int(0.02 * FS)
         tmpl = med[usable][:, ta:tb]
-        t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS), xu_matcher)
+        t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS))
         t_lag = np.where(t_c >= 0.5, t_lag, 0)
 
     def rel(v, k, lag=0):
