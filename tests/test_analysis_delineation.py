@@ -69,3 +69,28 @@ def test_lead_ii_p_duration_on_a_real_record(data_dir):
             if s == "p" and 0 < i < len(sym) - 1 and sym[i - 1] == "(" and sym[i + 1] == ")"]
     ref = float(np.median(durs))
     assert m.lead_amplitudes["II"].p_ms == pytest.approx(ref, abs=12.0)
+
+
+def test_t_end_follows_leads_that_end_later():
+    # Two synthetic ECGs, identical except that in three leads the T wave ends 40 ms later
+    # (QT 430 instead of 390 there): the global T end (CSE: the latest over the leads) moves
+    # later, never past those leads' end.
+    names = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    base_ecg, truth = synthetic_ecg(noise_mv=0.002, qt_ms=390)
+    late_ecg, _ = synthetic_ecg(noise_mv=0.002, qt_ms=430)
+    x = np.array(base_ecg.signals_mv, dtype=float)
+    y = np.array(late_ecg.signals_mv, dtype=float)
+    for lead in ("I", "aVF", "V6"):
+        k = names.index(lead)
+        x[k] = y[k]
+    m0 = measure(base_ecg)
+    m1 = measure(base_ecg.with_changes(signals_mv=x.astype(np.float32)))
+    assert m0.qt_ms == pytest.approx(truth.qt_ms, abs=2.0)
+    assert m0.qt_ms + 6.0 <= m1.qt_ms <= truth.qt_ms + 40.0 + 2.0
+
+
+def test_agreeing_drops_outliers_and_needs_three():
+    fs = 500.0
+    v = np.array([100.0, 102.0, 104.0, 160.0, np.nan])
+    assert list(delineate._agreeing(v, fs)) == [100.0, 102.0, 104.0]
+    assert delineate._agreeing(np.array([100.0, 101.0, np.nan]), fs) is None
