@@ -60,7 +60,8 @@ ANY_NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 # A number given to a named interval, rate or axis ("QTc = 388", "the QTc interval is 320 ms",
 # "heart rate of 90"): judged against THAT quantity's measured values, not any value.
 NAMED = re.compile(
-    r"(?<![\w-])(?P<name>QTc|QT|PR|QRS|RR|heart rate|ventricular rate|axis)\b(?:\s+(?:interval|duration))?"
+    r"(?<![\w-])(?P<name>QTc|QT|PR|QRS|RR|heart rate|ventricular rate|axis)\b(?:\s+(?:interval|duration|complex))?"
+    r"(?:\s+(?:by|using)\s+(?P<formula>Bazett|Fridericia|Framingham|Hodges)(?:'s)?(?:\s+formula)?)?"
     r"\s*(?:=|:|is at|is|was|of|at|measures|measured at)\s*(?:about\s+|approximately\s+|around\s+)?"
     r"(?P<num>-?\d+(?:\.\d+)?)\s*(?P<unit>ms\b|msec\b|milliseconds?\b|bpm\b|beats per minute\b|°|degrees?\b"
     r"|s\b|seconds?\b)?(?!\s*(?:-|–|to)\s*\d|[\d.]|\s*[*/^+x%±])", re.I)
@@ -161,7 +162,9 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
         if unit and family(unit)[0] != fam and not (unit.startswith("s") and fam == "ms"):
             wrong.append((m.start("num"), m.end(), f"{m.group(0)}: a {name} is not given in {unit}"))
             continue
-        values = named_values(f, name)
+        formula = (m.group("formula") or "").lower()
+        values = [v for v in [(f.measurements.qtc_ms or {}).get(formula)] if v is not None] if formula \
+            else named_values(f, name)
         if not values:
             wrong.append((m.start("num"), m.end(), f"{m.group(0)}: {name} was not measured"))
         elif not any(close(v, p, fam) for p in values):

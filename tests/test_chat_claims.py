@@ -326,3 +326,36 @@ def test_a_value_in_the_wrong_unit_for_what_it_names_is_flagged():
         assert report.verdict != "verified", text
         assert "given to the" in report.flagged[0].reason
     assert check_answer("The QRS axis is 40 degrees and the QRS lasts 96 ms.", NORMAL).verdict == "verified"
+
+
+def test_an_answer_opening_with_no_denies_the_comparison_it_repeats():
+    report = check_answer("No, the QTc above 500 ms, putting the patient at risk of torsade, is not present.", NORMAL)
+    assert report.verdict == "verified", [c.to_dict() for c in report.claims]
+    assert check_answer("No, but the QTc above 500 ms is there.", NORMAL).verdict == "contradicted"
+
+
+def test_a_value_quoted_from_the_programs_evidence_is_supported():
+    lvh = make_findings(("SR", "LVH", "ABNORMAL"))
+    lvh.statements[1].evidence = ["Sokolow-Lyon S V1 + max(R V5, R V6) = 4.86 mV ≥ 3.5 mV"]
+    text = "The program found LVH because Sokolow-Lyon S V1 + max(R V5, R V6) = 4.86 mV."
+    assert check_answer(text, lvh).verdict == "verified"
+    assert check_answer(text.replace("4.86", "5.90"), lvh).verdict != "verified"
+
+
+def test_a_definition_with_a_when_there_is_clause_is_not_about_this_ecg():
+    text = "An anteroseptal infarction is a type of myocardial infarction that occurs when there is an infarct."
+    assert check_answer(text, NORMAL).checked == 0
+    assert check_answer("There is an anteroseptal infarction.", NORMAL).verdict == "unsupported"
+
+
+def test_an_amplitude_given_to_the_qrs_is_not_a_wrong_unit():
+    report = check_answer("The QRS complex has a peak amplitude of 0.8 mV.", NORMAL)
+    assert not any("given to the" in c.reason for c in report.claims)
+
+
+def test_a_lone_value_in_a_general_sounding_sentence_is_still_checked():
+    text = "This means that every beat travels at approximately 200 ms per cycle."
+    assert check_answer(text, NORMAL).verdict == "unsupported"
+    # ... while a limit or range in such a sentence stays reference knowledge
+    assert check_answer("Sinus tachycardia usually means a rate above 100 bpm.", NORMAL).verdict == "verified"
+    assert check_answer("This means a normal PR of 120 to 200 ms.", NORMAL).checked == 0

@@ -128,7 +128,8 @@ _GENERIC = re.compile(
 # Cues that a sentence is about this ECG / this patient (override the generic cues).
 _DEICTIC = re.compile(
     r"\b(this|the|your|patient'?s?) (ecg|ekg|tracing|recording|electrocardiogram|patient|heart|rhythm)\b"
-    r"|\bshows?\b|\bshowing\b|\bdemonstrates?\b|\breveals?\b|\bthere (is|are|was|were)\b|\bconsistent with\b"
+    r"|\bshows?\b|\bshowing\b|\bdemonstrates?\b|\breveals?\b|(?<!when )(?<!if )(?<!where )(?<!unless )\bthere (is|are|was|were)\b"
+    r"|\bconsistent with\b"
     r"|\bshowed\b|\bshown\b|\b(was|were) present\b"
     # hedged claims are still claims about this ECG ("it is possible that ... (e.g. SVT)")
     r"|\bit is (possible|likely|probable)\b|\bpossibl[ey]\b|\bprobabl[ey]\b|\blikely\b"
@@ -521,6 +522,13 @@ def _all_values(findings, family: str) -> list[float]:
     device = (findings.ecg_info or {}).get("device_measurements") or {}
     suffix = {"ms": "_ms", "bpm": "_bpm", "deg": "_deg", "mv": "_mv"}[family]
     out += [v for k, v in device.items() if k.endswith(suffix)]
+    # values the program quotes in its evidence ("Sokolow-Lyon S V1 + R V5 = 4.86 mV") are measured too
+    for st in findings.statements:
+        for m in _NUM_UNIT.finditer(" ".join(str(e) for e in st.evidence)):
+            fam, factor = _unit_family(m.group("unit"))
+            if fam == family:
+                out.append(abs(_parse_number(m.group("num")) * factor) if fam == "mv"
+                           else _parse_number(m.group("num")) * factor)
     return [float(v) for v in out if v is not None]
 
 
@@ -730,10 +738,14 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
                                                          "higher", "over", "above", "exceed", "at least",
                                                          "beyond")) else "<"
             # "No, the QTc above 500 ms does not ...", "did not find QTc above 500": the claim is the opposite
-            if _NEG_PRE.search(" ".join(clause.split()[-8:])) or re.match(
+            # (an answer opening "No, the QTc above 500 ms ..." denies its first clause too)
+            opening = sentence[:num_start]
+            opening_no = bool(re.match(r"\s*no\s*,[^.;,]{0,60}$", opening, re.I)) and not re.search(
+                r"\b(but|however|although|though|yet|instead|rather)\b", opening, re.I)
+            if _NEG_PRE.search(" ".join(clause.split()[-8:])) or opening_no or re.match(
                     r"[^.;,]{0,25}\b(does|did|is|was|are|were) not\b|[^.;,]{0,25}\bn't\b", sentence[end:]):
                 comparator = "<" if comparator == ">" else ">"
-        elif reference or not about:
+        elif reference:  # a lone value is a claim even in a general-sounding sentence ("this means every beat lasts 200 ms")
             continue
         quantity = _nearest_quantity(clause, family)
         if quantity is None:
@@ -753,7 +765,7 @@ def _numbers(sentence: str, offset: int, findings, report: ClaimReport, taken) -
                 claim = Claim("measurement", sentence[start:end], span[0], span[1], value=value)
                 pool = _all_values(findings, family)
                 other = _nearest_quantity(clause, None)
-                if other in _QUANTITY_FAMILY and _QUANTITY_FAMILY[other] not in (family, "mv"):
+                if family == "ms" and other in _QUANTITY_FAMILY and _QUANTITY_FAMILY[other] in ("deg", "bpm"):
                     # "the frontal QRS axis is at 80 ms": a value in the wrong unit for what it names
                     claim.status = UNSUPPORTED
                     claim.reason = f"a value in {_UNIT_NAME[family]} given to the {_label(other, None)}"
