@@ -217,27 +217,37 @@ def measure(ecg) -> Measurements:
         t_lag, t_c, _ = _lag_match(xu, peaks, tmpl, r_idx - ta, int(0.04 * FS))
         t_lag = np.where(t_c >= 0.5, t_lag, 0)
 
-    def rel(v, k, lag=0):
+    def column(v, lag=0) -> list:
+        """Median-beat fiducial `v` placed in every beat (shifted by `lag`), as original-rate
+        sample indices; None where absent or outside the recording."""
         if v is None:
-            return None
-        pos = peaks[k] + (v - r_idx) + lag
-        return pos if 0 <= pos < n_w else None
+            return [None] * peaks.size
+        pos = peaks + (v - r_idx) + lag
+        inside = ((pos >= 0) & (pos < n_w)).tolist()
+        return [s if ok else None for s, ok in zip(np.rint(pos * scale).astype(np.int64).tolist(), inside)]
 
+    # All beats' fiducials as columns; only the beats outside the dominant family are
+    # delineated one by one.
+    q_on, q_off = column(bounds.qrs_onset), column(bounds.qrs_offset)
+    if t_lag is not None:
+        t_pk, t_off = column(bounds.t_peak, t_lag), column(bounds.t_offset, t_lag)
+    if p_ok is not None:
+        p_on, p_pk, p_off = column(bounds.p_onset, p_lag), column(bounds.p_peak, p_lag), column(bounds.p_offset, p_lag)
+    r_list = np.rint(r_peaks_w * scale).astype(np.int64).tolist()
+    rr_prev = (np.diff(peaks) * 1000.0 / FS).tolist()
+    family = (classes.in_dominant_family | is_dom).tolist()
+    premature = classes.premature.tolist()
+    p_ok_list = p_ok.tolist() if p_ok is not None else None
     for k in range(peaks.size):
-        bf = BeatFiducials(r_peak=int(round(r_peaks_w[k] * scale)), beat_class=classes.labels[k],
-                           premature=bool(classes.premature[k]))
+        bf = BeatFiducials(r_peak=r_list[k], beat_class=classes.labels[k], premature=bool(premature[k]))
         if k > 0:
-            bf.rr_prev_ms = float((peaks[k] - peaks[k - 1]) * 1000.0 / FS)
-        if classes.in_dominant_family[k] or is_dom[k]:
-            bf.qrs_onset = to0(rel(bounds.qrs_onset, k))
-            bf.qrs_offset = to0(rel(bounds.qrs_offset, k))
-            if t_lag is not None and not classes.premature[k]:
-                bf.t_peak = to0(rel(bounds.t_peak, k, t_lag[k]))
-                bf.t_offset = to0(rel(bounds.t_offset, k, t_lag[k]))
-            if p_ok is not None and p_ok[k]:
-                bf.p_onset = to0(rel(bounds.p_onset, k, p_lag[k]))
-                bf.p_peak = to0(rel(bounds.p_peak, k, p_lag[k]))
-                bf.p_offset = to0(rel(bounds.p_offset, k, p_lag[k]))
+            bf.rr_prev_ms = rr_prev[k - 1]
+        if family[k]:
+            bf.qrs_onset, bf.qrs_offset = q_on[k], q_off[k]
+            if t_lag is not None and not premature[k]:
+                bf.t_peak, bf.t_offset = t_pk[k], t_off[k]
+            if p_ok_list is not None and p_ok_list[k]:
+                bf.p_onset, bf.p_peak, bf.p_offset = p_on[k], p_pk[k], p_off[k]
         else:
             a, b = max(0, peaks[k] - int(0.3 * FS)), min(n_w, peaks[k] + int(0.3 * FS))
             on, off = delineate.qrs_bounds(xu[:, a:b], peaks[k] - a, FS)
