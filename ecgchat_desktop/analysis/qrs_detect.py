@@ -4,10 +4,10 @@ Method (a multi-lead Pan–Tompkins variant):
 1. each usable lead is band-passed 5–25 Hz (zero phase), differentiated and squared;
 2. each lead's energy is scaled by its typical QRS energy (median of 2-s window maxima),
    so a large lead cannot drown the others, and the leads are averaged with local
-   weights proportional to each lead's QRS-to-noise ratio per 2-s block (the peaks of
-   its integrated energy over the level between them, capped at the lead's typical
-   ratio, and reduced where its peaks far exceed its usual QRS peaks: artefact), so a
-   lead that is noisy for a while is all but silenced meanwhile (fusion);
+   weights from each lead's QRS-to-noise ratio per 2-s block (the peaks of its
+   integrated energy over the level between them) relative to the lead's typical ratio,
+   reduced where its peaks far exceed its usual QRS peaks (artefact), so a lead that is
+   noisy for a while is all but silenced meanwhile (fusion);
 3. a 100 ms moving-window integral gives one bump per QRS;
 4. bumps are accepted with adaptive signal/noise levels (threshold = noise + 0.25 ×
    (signal − noise)), a 200 ms refractory period, a T-wave test (a bump within 360 ms
@@ -62,24 +62,27 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     e = np.minimum(e / scales[:, None], ENERGY_CLIP)
     if e.shape[0] == 1:
         return e[0]
-    # Local lead weights: per 2-s block, each lead's QRS-to-noise ratio (98th percentile of
-    # the integrated energy, the QRS peaks, over its median, the level between them). The
-    # weight is proportional to that ratio, so a lead in a noise burst (ratio ~5) next to a
-    # clean one (ratio ~100+) is all but silenced while the burst lasts; log weights (tried
-    # before) left the noisy lead a third of the say and its bursts produced false beats.
+    # Local lead weights, per 2-s block, from each lead's QRS-to-noise ratio r (98th
+    # percentile of the integrated energy, the QRS peaks, over its median, the level
+    # between them) against the lead's typical ratio r_typ (median over the blocks):
+    #   w = sqrt(r_typ) * min(1, r / r_typ) * min(1, peak_typ / peak)^2.
+    # - sqrt(r_typ): a lead that is cleaner overall counts more, but two clean leads share
+    #   (with the raw ratio one clean lead took ~85 % and the beat positions followed its
+    #   energy maximum, e.g. 100 ms off on wide paced beats);
+    # - min(1, r / r_typ): a lead in a noise burst (r falls tenfold and more) is all but
+    #   silenced while it lasts; capped at 1, so a block where a lead went flat (median ~0,
+    #   r unbounded) cannot take over;
+    # - peaks far above the lead's usual QRS peaks are artefacts (electrode steps, rail
+    #   hits) that leave the level between them low, which the ratio alone does not see.
     blk = int(BLOCK_S * fs)
     nb = max(1, n // blk)
     width = min(n, nb * blk)
     mwi = uniform_filter1d(e[:, :width], max(1, int(MWI_S * fs)), axis=1).reshape(e.shape[0], nb, -1)
-    p98 = np.percentile(mwi, 98, axis=2)
-    w = p98 / (np.median(mwi, axis=2) + 1e-9)
-    # Peaks far above the lead's usual QRS peaks are artefacts (electrode steps, rail hits,
-    # motion): the lead counts less there, by the square of the excess. Step artefacts
-    # leave the level between them low, so the ratio alone does not see them.
-    w = w * np.minimum(1.0, np.median(p98, axis=1, keepdims=True) / (p98 + 1e-12)) ** 2
-    # Never above the lead's own typical ratio: a block where a lead went flat (median ~0)
-    # or holds one step artefact would otherwise get an absurd ratio and take over.
-    w = np.minimum(w, np.median(w, axis=1, keepdims=True))
+    peak = np.percentile(mwi, 98, axis=2)
+    r = peak / (np.median(mwi, axis=2) + 1e-9)
+    r_typ = np.median(r, axis=1, keepdims=True) + 1e-12
+    w = np.sqrt(r_typ) * np.minimum(1.0, r / r_typ)
+    w = w * np.minimum(1.0, np.median(peak, axis=1, keepdims=True) / (peak + 1e-12)) ** 2
     w = w / (w.sum(axis=0, keepdims=True) + 1e-12)
     centers = (np.arange(nb) + 0.5) * (width / nb)
     wt = np.stack([np.interp(np.arange(n), centers, w[i]) for i in range(e.shape[0])])
@@ -97,6 +100,8 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
         energy = qrs_energy(x, fs)
     mwi = uniform_filter1d(energy, max(1, int(MWI_S * fs)), mode="nearest")
     slope_peak = maximum_filter1d(np.sqrt(energy), max(1, int(0.08 * fs)), mode="nearest")
+    slope_list = slope_peak.tolist()  # scalar look-ups in the loop: lists beat numpy
+    span_20s = 20 * fs
     refractory = int(REFRACTORY_S * fs)
     t_window = T_WAVE_WINDOW_S * fs
     cand, props = signal.find_peaks(mwi, distance=max(1, int(0.12 * fs)))
@@ -123,8 +128,8 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
     def min_slope_at(c: int) -> float:
         """A quarter of the lower-quartile QRS slope of the beats of the last 20 s: P and T
         waves (and most baseline noise) are far less steep than any QRS."""
-        recent = [b for b in beats[-64:] if c - b < 20 * fs] or beats[-1:]
-        return 0.25 * float(np.percentile(slope_peak[recent], 25))
+        recent = [b for b in beats[-64:] if c - b < span_20s] or beats[-1:]
+        return 0.25 * _lower_quartile([slope_list[b] for b in recent])
 
     i = 0
     while i < cand.size:
@@ -132,7 +137,7 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
         # Search-back: a long gap since the last beat -> take the best skipped bump.
         if beats:
             # Without RR history yet (e.g. an artefact set the first levels) assume 1 s.
-            rr_avg = float(np.mean(rr_hist[-8:])) if rr_hist else fs
+            rr_avg = sum(rr_hist[-8:]) / len(rr_hist[-8:]) if rr_hist else fs
             if c - beats[-1] > 1.66 * rr_avg:
                 lo, hi = last_idx + 1, i
                 best, best_h = -1, 0.0
@@ -219,6 +224,16 @@ def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.nda
         keep = np.concatenate(([True], np.diff(out) >= refractory))
         out = out[keep]
     return out
+
+
+def _lower_quartile(values: list[float]) -> float:
+    """np.percentile(values, 25) (linear interpolation) without numpy's per-call overhead:
+    the detector asks for it once per candidate bump, thousands of times per recording."""
+    v = sorted(values)
+    pos = 0.25 * (len(v) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (pos - lo) * (v[hi] - v[lo])
 
 
 def refine_to_extremum(x_ref: np.ndarray, peaks: np.ndarray, fs: float, polarity: float) -> np.ndarray:
