@@ -61,7 +61,6 @@ def stage_profile(ecg, repeat: int) -> list[tuple[str, float]]:
         "median_beat": ("build", "align"), "delineate": ("qrs_bounds", "delineate"),
         "flutter": ("atrial_spectrum",), "atrial": ("extra_p_counts",),
         "amp_mod": ("all_lead_amplitudes",), "axes": ("frontal_axis_deg",), "rhythm": ("rr_statistics",),
-        "template_match": ("TemplateMatcher",),
     }
     for mod_attr, names in steps.items():
         owner = getattr(engine, mod_attr, None)
