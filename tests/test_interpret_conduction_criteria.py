@@ -29,9 +29,10 @@ def by_code(m, code):
 
 # --- LBBB: broad R lobe ----------------------------------------------------------------------
 def _lbbb_broad(qrs_ms: float, r_ms: float, leads=("I", "aVL", "V5", "V6")):
-    """LBBB shape whose only 'broad R' evidence is the R-lobe duration (no notch)."""
+    """LBBB shape whose only 'broad R' evidence is the R-lobe duration (no notch); the S in V1
+    lasts most of the QRS, as it does in a slowly conducted left ventricle."""
     m = normal(qrs_ms=qrs_ms)
-    set_lead(m, "V1", r_mv=0.1, s_mv=-1.5)
+    set_lead(m, "V1", r_mv=0.1, s_mv=-1.5, s_ms=0.8 * qrs_ms)
     for ld in ("I", "aVL", "V5", "V6"):
         set_lead(m, ld, q_mv=None, s_mv=None, s_ms=None, notched_r=False, r_peak_time_ms=75.0,
                  r_ms=r_ms if ld in leads else 40.0)
@@ -241,6 +242,35 @@ def test_no_sgarbossa_or_fascicular_block_in_a_real_ventricular_tachycardia(meas
     m = measured("cinc/ningbo/JS45545.hea")                      # PVT-labelled, LBBB-like QRS
     c = codes(m)
     assert "WCT" in c and not c & {"STEMI_SGARBOSSA", "LAFB", "LPFB"}
+
+
+def _shorten_waves(m, to_ms: float):
+    leads = {ld: replace(a, r_ms=None if a.r_ms is None else min(a.r_ms, to_ms),
+                         s_ms=None if a.s_ms is None else min(a.s_ms, to_ms))
+             for ld, a in m.lead_amplitudes.items()}
+    return replace(m, lead_amplitudes=leads)
+
+
+def test_real_ivcd_needs_one_wave_lasting_most_of_the_qrs(measured):
+    m = measured("ptb-xl/records500/00000/00413_hr.hea")        # IVCD-labelled, folds 1–8
+    assert "IVCD" in codes(m)
+    ev = by_code(m, "IVCD").evidence
+    assert any("slurred" in e and "≥ 70 % of the QRS" in e for e in ev)
+    limit = MO.IVCD_LONGEST_WAVE_QRS_FRACTION * m.qrs_ms
+    assert "IVCD" in codes(_shorten_waves(m, limit))
+    assert "IVCD" not in codes(_shorten_waves(m, limit - 1.0))
+
+
+@pytest.mark.parametrize("s_ms,fires", [(0.7 * 120.0 - 1.0, False), (0.7 * 120.0, True)])
+def test_ivcd_longest_wave_limit(s_ms, fires):
+    m = set_lead(normal(qrs_ms=120.0), "V1", s_ms=s_ms)
+    assert ("IVCD" in codes(m)) == fires
+
+
+def test_no_ivcd_in_a_wide_complex_tachycardia():
+    m = set_lead(normal(hr_bpm=160.0, qrs_ms=130.0, p_wave_fraction=0.0, pr_ms=None, p_ms=None), "V1", s_ms=110.0)
+    c = codes(m)
+    assert "WCT" in c and "IVCD" not in c
 
 
 def test_lafb_in_rbbb_when_the_terminal_forces_turn_the_axis_past_minus_90():

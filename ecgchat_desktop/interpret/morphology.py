@@ -4,6 +4,9 @@ so rules can stay silent rather than guess."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ecgchat_desktop.analysis.axes import frontal_axis_deg
 from ecgchat_desktop.interpret.context import RuleContext
 
 R_PRIME_AT_LEAST_MV = 0.15      # smallest R′ counted as a second positive wave (PTB-XL folds 1–8)
@@ -29,6 +32,16 @@ RBBB_V1_R_PEAK_TIME_ABOVE_MS = 50.0
 # A dominant monophasic R in V1 this long is the slurred R′ of RBBB fused with r (CinC, PTB-XL
 # folds 1–8: RBBB 94–162 ms; normal V1 r lasts 20–40 ms).
 RBBB_V1_BROAD_R_AT_LEAST_MS = 80.0
+# A nonspecific intraventricular delay slows the whole activation, so some lead shows one slurred
+# wave lasting most of the QRS. A global QRS (earliest onset to latest offset over 12 leads) of
+# 110 ms made of short waves in every lead is normal conduction read across leads: LUDB normal
+# records measure 95–110 ms with R and S lobes ≤ 50–60 % of it. PTB-XL folds 1–8, CinC and LUDB
+# (benchmarks/statements_conduction.py): IVCD false positives 82 → see benchmarks/README.md.
+IVCD_LONGEST_WAVE_QRS_FRACTION = 0.7
+# In right bundle branch block the left ventricle and septum activate normally for the first
+# ~60 ms; the delayed right-ventricular forces come after. The axis is read from that initial
+# part (Marriott; the whole-QRS axis is turned rightward-superior by the terminal S in I/aVL).
+INITIAL_FORCES_MS = 60.0
 
 
 def r_mv(ctx: RuleContext, lead: str) -> float | None:
@@ -137,6 +150,45 @@ def broad_r(ctx: RuleContext, lead: str) -> bool | None:
     if a is None or a.r_ms is None or not a.r_mv:
         return None
     return a.r_ms >= broad_r_limit_ms(ctx)
+
+
+def longest_wave(ctx: RuleContext) -> tuple[str, str, float] | None:
+    """(lead, "R" or "S", duration in ms) of the longest single R or S lobe over the usable
+    leads; None when no lobe duration was measured."""
+    best = None
+    for lead in (ctx.m.lead_amplitudes or {}):
+        a = ctx.amp(lead)
+        if a is None:
+            continue
+        for wave, ms, mv in (("R", a.r_ms, a.r_mv), ("S", a.s_ms, a.s_mv)):
+            if ms is not None and mv and (best is None or ms > best[2]):
+                best = (lead, wave, ms)
+    return best
+
+
+def initial_axis_deg(ctx: RuleContext, window_ms: float = INITIAL_FORCES_MS) -> float | None:
+    """Frontal axis of the first `window_ms` of the QRS: net area of each usable limb lead's
+    median beat from the global QRS onset, on the same PR-segment baseline and least-squares
+    lead geometry as the whole-QRS axis (analysis.axes). None without a median beat."""
+    med = ctx.m.median
+    if med is None or med.qrs_onset is None or not med.sampling_rate_hz:
+        return None
+    fs = float(med.sampling_rate_hz)
+    on = int(med.qrs_onset)
+    end = on + int(round(window_ms * fs / 1000.0))
+    if med.qrs_offset is not None:
+        end = min(end, int(med.qrs_offset))
+    a, b = max(0, on - int(0.02 * fs)), max(1, on - int(0.004 * fs))
+    areas = {}
+    for name, sig in zip(med.lead_names, med.signals_mv):
+        if name not in ("I", "II", "III", "aVR", "aVL", "aVF") or not ctx.usable(name):
+            continue
+        y = np.asarray(sig, dtype=float)
+        if end - on < 3 or end >= y.size or b <= a:
+            continue
+        seg = y[on:end + 1] - y[a:b].mean()
+        areas[name] = float(np.trapezoid(seg, dx=1000.0 / fs))
+    return frontal_axis_deg(areas)
 
 
 def describe(ctx: RuleContext, lead: str) -> str:

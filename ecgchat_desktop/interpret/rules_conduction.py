@@ -194,10 +194,19 @@ def _bundle_branch(ctx: RuleContext) -> list[Statement]:
             out.append(make_statement("ILBBB", [
                 f"{q_ev} within {INCOMPLETE_BBB_QRS_AT_LEAST_MS:.0f}–{COMPLETE_BBB_QRS_AT_LEAST_MS - 1:.0f} ms",
                 *lbbb_ev]))
-    if not out and qrs >= IVCD_QRS_AT_LEAST_MS:
-        out.append(make_statement("IVCD", [
-            f"{q_ev} ≥ {IVCD_QRS_AT_LEAST_MS:.0f} ms",
-            "criteria for right or left bundle branch block not met"]))
+    # In a wide-complex tachycardia the wide QRS may be ventricular: WCT says so and IVCD would
+    # claim it is conducted (CinC ventricular tachycardias). A bundle-branch shape is still named:
+    # AF or sinus tachycardia with BBB also reads as WCT (PTB-XL 279, CinC A0109).
+    if not out and qrs >= IVCD_QRS_AT_LEAST_MS and not ctx.has("WCT"):
+        longest = mo.longest_wave(ctx)
+        limit = mo.IVCD_LONGEST_WAVE_QRS_FRACTION * qrs
+        if longest is None or longest[2] >= limit:
+            wave_ev = ("R and S durations not measured" if longest is None else
+                       f"slurred {longest[1]} in {longest[0]} lasting {longest[2]:.0f} ms ≥ "
+                       f"{mo.IVCD_LONGEST_WAVE_QRS_FRACTION * 100:.0f} % of the QRS ({limit:.0f} ms)")
+            out.append(make_statement("IVCD", [
+                f"{q_ev} ≥ {IVCD_QRS_AT_LEAST_MS:.0f} ms", wave_ev,
+                "criteria for right or left bundle branch block not met"]))
     return out
 
 
