@@ -79,6 +79,7 @@ def main():
     totals_np = {"ours": np.zeros(3, int), "nk2": np.zeros(3, int)}
     t_ours = t_nk = 0.0
     minutes = 0.0
+    per_record: list[tuple[str, int, int, int]] = []  # (record, beats, FN, FP) of ours
     print("| record | beats | ours TP | ours FN | ours FP | ours Se % | ours +P % | NK2 FN | NK2 FP |")
     print("|---|---|---|---|---|---|---|---|---|")
     for rec in recs:
@@ -106,6 +107,7 @@ def main():
             if rec not in PACED:
                 totals_np[k] += v
         tp, fn, fp = res["ours"]
+        per_record.append((rec, int(ref.size), int(fn), int(fp)))
         nk = res.get("nk2", ("—",) * 3)
         print(f"| {rec} | {ref.size} | {tp} | {fn} | {fp} | {100 * tp / max(1, tp + fn):.2f} | "
               f"{100 * tp / max(1, tp + fp):.2f} | {nk[1]} | {nk[2]} |", flush=True)
@@ -121,6 +123,13 @@ def main():
     if not args.no_nk:
         print(line(f"NeuroKit2 (lead MLII), all {len(recs)}", totals["nk2"]))
         print(line("NeuroKit2, without paced", totals_np["nk2"]))
+    worst = sorted(per_record, key=lambda r: -(r[2] + r[3]))[:10]
+    print("\nworst records (ours, by FN + FP):\n")
+    print("| record | beats | FN | FP | Se % | +P % |")
+    print("|---|---|---|---|---|---|")
+    for rec, beats, fn, fp in worst:
+        tp = beats - fn
+        print(f"| {rec} | {beats} | {fn} | {fp} | {100 * tp / max(1, beats):.2f} | {100 * tp / max(1, tp + fp):.2f} |")
     print(f"\nexcluded: VF/flutter episodes between '[' and ']' (record 207). "
           f"Full measure() time: {t_ours:.1f} s for {minutes:.0f} min of 2-lead signal "
           f"({t_ours / max(minutes, 1e-9):.3f} s per minute); NeuroKit2 ecg_peaks {t_nk:.1f} s.")
