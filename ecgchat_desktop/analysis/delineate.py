@@ -53,6 +53,8 @@ T_SMOOTH_S = 0.020
 LIGHT_SMOOTH_S = 0.006  # P and T ends are refined on this lighter smoothing (see _refine)
 QTC_MAX_S = 0.62
 U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
+T_REACH_S = 0.15  # a near trapezium reference point, this far past the steepest T descent
+T_WANDER_S = 0.06  # the far-reference T end is replaced when this much later than the near one
 T_LEAD_MIN = 0.3  # a lead votes on the T end when its T is at least this x the largest lead's
 T_LEAD_WEIGHT = 1.0 / 3.0  # how far P/T ends move towards the leads' outermost (see _t_wave)
 
@@ -288,6 +290,14 @@ def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: f
     ds = np.gradient(st[tp:end + 1])
     xm = tp + int(np.argmin(ds)) if ds.size else tp
     t_off = _trapezium(st, xm, end)
+    # The trapezium point depends on how far out its reference point lies: on a flat or
+    # biphasic T tail it can wander far past the T. When the end found with the reference
+    # only T_REACH_S past the steepest descent is much earlier, that one holds (QTDB T end
+    # 5.4 +- 48.9 -> 0.1 +- 42.2 ms; LUDB unchanged).
+    end_near = min(end, xm + int(T_REACH_S * fs))
+    t_near = _trapezium(st, xm, end_near)
+    if t_off - t_near > T_WANDER_S * fs:
+        t_off, end = t_near, end_near
     stl = np.zeros(n)
     stl[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, LIGHT_SMOOTH_S * fs))
     spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
