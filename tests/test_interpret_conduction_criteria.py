@@ -273,21 +273,61 @@ def test_no_ivcd_in_a_wide_complex_tachycardia():
     assert "WCT" in c and "IVCD" not in c
 
 
-def test_lafb_in_rbbb_when_the_terminal_forces_turn_the_axis_past_minus_90():
-    m = _lafb(ax=-130.0)
+def _rbbb_with_area_axis(ax: float):
+    """RBBB shape (rsR′ in V1, wide S in I and V6) whose net-area axis is set to `ax`."""
+    m = replace(normal(qrs_axis_deg=ax), qrs_ms=140.0)
+    set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.6)
+    for ld in ("I", "V6"):
+        set_lead(m, ld, s_ms=60.0)
+    return m
+
+
+def test_lafb_in_rbbb_is_judged_on_the_net_deflection_axis():
+    m = _lafb(ax=-130.0)                     # rS in II/III/aVF, qR in aVL: deflections point left-superior
     set_lead(m, "V1", r_mv=0.3, s_mv=-0.4, r_prime_mv=0.6)
     for ld in ("I", "V6"):
         set_lead(m, ld, s_ms=60.0)
     m = replace(m, qrs_ms=140.0)
     c = codes(m)
     assert {"CRBBB", "LAFB"} <= c
-    assert any("terminal forces of RBBB" in e for e in by_code(m, "LAFB").evidence)
-    # the same axis without RBBB is not read as LAFB
+    ev = by_code(m, "LAFB").evidence
+    height = MO.net_deflection_axis_deg(RuleContext(m=m))
+    assert RC.LAFB_AXIS_DEG[0] <= height <= RC.LAFB_AXIS_DEG[1]
+    assert ev[0].startswith(f"QRS axis (net deflections) {height:+.0f}° within")
+    assert any("net-area QRS axis -130°" in e and "terminal S of RBBB" in e for e in ev)
+    # the same net-area axis without RBBB is not read as LAFB
     assert "LAFB" not in codes(_lafb(ax=-130.0))
     # nor with RBBB when the inferior leads are not rS
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.8, s_mv=-0.2)
     assert "LAFB" not in codes(m)
+
+
+def test_axis_in_rbbb_is_read_from_the_net_deflections():
+    m = _rbbb_with_area_axis(-150.0)         # normal limb-lead deflections: axis about +50°
+    c = codes(m)
+    assert "CRBBB" in c and not c & {"EXTREME_AXIS", "LAD", "RAD"}
+    # without RBBB the same net-area axis is extreme
+    assert "EXTREME_AXIS" in codes(normal(qrs_axis_deg=-150.0))
+    # deflections pointing left-superior give LAD, saying which axis was used and why
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
+    s = by_code(m, "LAD")
+    assert s.evidence[0].startswith("QRS axis (net deflections) ")
+    assert any("net-area axis -150°" in e and "terminal S" in e for e in s.evidence)
+
+
+@pytest.mark.parametrize("aVF_s,code", [(-0.55, None), (-0.6, "LAD")])
+def test_axis_in_rbbb_at_the_left_limit(aVF_s, code):
+    # I net +0.7 mV, aVF net 0.2 + S: the deflection axis crosses −30° between these two S depths
+    m = _rbbb_with_area_axis(-150.0)
+    for ld in ("II", "III", "aVR", "aVL"):
+        m.lead_amplitudes.pop(ld)
+    set_lead(m, "aVF", r_mv=0.2, s_mv=aVF_s)
+    height = MO.net_deflection_axis_deg(RuleContext(m=m))
+    assert (height < -30.0) == (code == "LAD")
+    got = codes(m) & {"LAD", "EXTREME_AXIS", "RAD"}
+    assert got == ({code} if code else set())
 
 
 def test_septal_q_in_v4_with_a_tall_r_is_not_an_anterior_infarct():

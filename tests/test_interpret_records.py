@@ -108,6 +108,8 @@ FIRES = [
     ("ptbxl", "320", "QTC_CRIT"),
     ("cinc", "ningbo/JS45547", "TACHY_CRIT"),
     ("ptbxl", "367", "RAD"),              # PTB-XL heart_axis RAD
+    # CRBBB + LAFB, heart_axis LAD: net-area axis −134° (turned by the terminal S), deflections −82°
+    ("ptbxl", "424", "LAD"),
     ("ptbxl", "45", "RAE"),
     ("ptbxl", "489", "LAE"),
     ("ptbxl", "260", "LQTC"),
@@ -155,8 +157,9 @@ NO_REAL_EXAMPLE = {
                        "labels are old infarcts and in folds 9–10); CinC Q2428 fires it on an LBBB-like QRS "
                        "but is labelled 'MI' and nonspecific IVCD, neither LBBB nor acute, so it proves nothing",
     "SQTC": "no record is labelled short QT",
-    "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the ones that measure it are RBBB "
-                    "records whose net-area axis is pulled by the terminal S (an axis measurement issue)",
+    "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the RBBB records whose net-area axis "
+                    "the terminal S pulls there now have their axis read from the net deflections "
+                    "(PTB-XL 424, CinC A0010 below); CinC A0001 still measures −116° that way",
     "Q_LAT": "the PTB-XL lateral-infarction records (50, 409: LMI; 181: ALMI) measure lateral q waves "
              "of 20–26 ms, under the 30 ms criterion: a miss, not absent data",
     "RVH": "the RVH-labelled records (PTB-XL 45 and 222, folds 1–8; CinC ningbo/JS38062) do not fire "
@@ -189,6 +192,8 @@ SILENT = [
     ("ptbxl", "89", {"STEMI_INF", "STEMI_ANT", "STEMI_LAT"}, "NORM record: J-point elevation not sustained"),
     ("ptbxl", "244", {"STEMI_INF", "STEMI_ANT", "STEMI_LAT"}, "NORM record: J-point elevation not sustained"),
     ("ptbxl", "182", {"LPFB", "RAD", "EXTREME_AXIS"}, "left, not right or extreme, axis"),
+    ("ptbxl", "424", {"EXTREME_AXIS"}, "RBBB + LAFB (heart_axis LAD): the terminal S turns only the net-area axis"),
+    ("cinc", "cpsc2018/A0010", {"EXTREME_AXIS"}, "RBBB: net area −126°, net deflections −85°"),
     ("ptbxl", "182", {"CLBBB", "ILBBB"}, "LAFB with a wide QRS: rS in V5 and V6, not LBBB"),
     # --- rhythm near misses
     ("mitdb", "231@120", {"WCT"}, "wide QRS (RBBB) in a slow 2:1 block, not a tachycardia"),

@@ -4,8 +4,6 @@ so rules can stay silent rather than guess."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ecgchat_desktop.analysis.axes import frontal_axis_deg
 from ecgchat_desktop.interpret.context import RuleContext
 
@@ -36,12 +34,9 @@ RBBB_V1_BROAD_R_AT_LEAST_MS = 80.0
 # wave lasting most of the QRS. A global QRS (earliest onset to latest offset over 12 leads) of
 # 110 ms made of short waves in every lead is normal conduction read across leads: LUDB normal
 # records measure 95–110 ms with R and S lobes ≤ 50–60 % of it. PTB-XL folds 1–8, CinC and LUDB
-# (benchmarks/statements_conduction.py): IVCD false positives 82 → see benchmarks/README.md.
+# (benchmarks/statements_conduction.py, with no IVCD in a wide-complex tachycardia): IVCD false
+# positives 10/19/49 → 5/6/15, folds 1–8 F1 0.33 → 0.46; 0.8 trades true ones for the same.
 IVCD_LONGEST_WAVE_QRS_FRACTION = 0.7
-# In right bundle branch block the left ventricle and septum activate normally for the first
-# ~60 ms; the delayed right-ventricular forces come after. The axis is read from that initial
-# part (Marriott; the whole-QRS axis is turned rightward-superior by the terminal S in I/aVL).
-INITIAL_FORCES_MS = 60.0
 
 
 def r_mv(ctx: RuleContext, lead: str) -> float | None:
@@ -166,29 +161,17 @@ def longest_wave(ctx: RuleContext) -> tuple[str, str, float] | None:
     return best
 
 
-def initial_axis_deg(ctx: RuleContext, window_ms: float = INITIAL_FORCES_MS) -> float | None:
-    """Frontal axis of the first `window_ms` of the QRS: net area of each usable limb lead's
-    median beat from the global QRS onset, on the same PR-segment baseline and least-squares
-    lead geometry as the whole-QRS axis (analysis.axes). None without a median beat."""
-    med = ctx.m.median
-    if med is None or med.qrs_onset is None or not med.sampling_rate_hz:
-        return None
-    fs = float(med.sampling_rate_hz)
-    on = int(med.qrs_onset)
-    end = on + int(round(window_ms * fs / 1000.0))
-    if med.qrs_offset is not None:
-        end = min(end, int(med.qrs_offset))
-    a, b = max(0, on - int(0.02 * fs)), max(1, on - int(0.004 * fs))
-    areas = {}
-    for name, sig in zip(med.lead_names, med.signals_mv):
-        if name not in ("I", "II", "III", "aVR", "aVL", "aVF") or not ctx.usable(name):
-            continue
-        y = np.asarray(sig, dtype=float)
-        if end - on < 3 or end >= y.size or b <= a:
-            continue
-        seg = y[on:end + 1] - y[a:b].mean()
-        areas[name] = float(np.trapezoid(seg, dx=1000.0 / fs))
-    return frontal_axis_deg(areas)
+def net_deflection_axis_deg(ctx: RuleContext) -> float | None:
+    """Frontal axis from each usable limb lead's net QRS deflection (R + R′ minus the Q, S and
+    S′ depths, mV): the reading by hand. A broad but shallow terminal S (right bundle branch
+    block) adds area far out of proportion to its voltage, so the net-area axis turns towards
+    it; the deflections weigh it by its height only."""
+    net = {}
+    for lead in ("I", "II", "III", "aVR", "aVL", "aVF"):
+        a = ctx.amp(lead)
+        if a is not None and (a.r_mv is not None or a.q_mv is not None):
+            net[lead] = sum(v or 0.0 for v in (a.q_mv, a.r_mv, a.s_mv, a.r_prime_mv, a.s_prime_mv))
+    return frontal_axis_deg(net)
 
 
 def describe(ctx: RuleContext, lead: str) -> str:

@@ -236,6 +236,14 @@ def _fascicular(ctx: RuleContext) -> list[Statement]:
     if ax is None or ctx.has("CLBBB", "ILBBB", "PACE", "WPW", "WCT"):
         return []
     out: list[Statement] = []
+    # In RBBB the fascicle is judged on the same axis as the axis statement (rules_axis): from the
+    # net deflections, which the broad terminal S does not turn as it turns the net area
+    # (PTB-XL 188: IRBBB-labelled, net area −49°, deflections −31°).
+    name, basis = "QRS axis", []
+    by_height = mo.net_deflection_axis_deg(ctx) if ctx.has("CRBBB", "IRBBB") else None
+    if by_height is not None:
+        name, basis = "QRS axis (net deflections)", [f"net-area QRS axis {fmt_deg(ax)}, turned by the broad terminal S of RBBB"]
+        ax = by_height
     # In RBBB the late rightward forces pull the net-area axis round past −90° (PTB-XL RBBB + LAFB
     # records measure −124° and −133°); the fascicle is then judged on the initial forces alone.
     rbbb_pulled = ctx.has("CRBBB", "IRBBB") and RBBB_PULLED_AXIS_DEG[0] <= ax < RBBB_PULLED_AXIS_DEG[1]
@@ -245,10 +253,11 @@ def _fascicular(ctx: RuleContext) -> list[Statement]:
         # precision 0.49 → 0.56 at equal F1 (benchmarks/statements_conduction.py).
         rs_inf, n_inf = mo.count_true(mo.rs_complex(ctx, ld) for ld in ("II", "III", "aVF"))
         if (n_inf == 0 or rs_inf >= 2) and mo.r_dominant(ctx, "aVL") is not False:
-            ev = [f"QRS axis {fmt_deg(ax)} within {LAFB_AXIS_DEG[0]:+.0f}° to {LAFB_AXIS_DEG[1]:+.0f}°"
+            ev = [f"{name} {fmt_deg(ax)} within {LAFB_AXIS_DEG[0]:+.0f}° to {LAFB_AXIS_DEG[1]:+.0f}°"
                   if not rbbb_pulled else
-                  f"QRS axis {fmt_deg(ax)} (net area, turned past −90° by the terminal forces of RBBB): "
+                  f"{name} {fmt_deg(ax)} (turned past −90° by the terminal forces of RBBB): "
                   "left-superior initial forces judged from the QRS shapes",
+                  *basis,
                   (f"rS in {rs_inf} of {n_inf} inferior leads" if n_inf else "inferior leads not assessable")]
             if mo.r_dominant(ctx, "aVL"):
                 ev.append(f"qR/R in aVL ({mo.describe(ctx, 'aVL')})")
@@ -260,7 +269,7 @@ def _fascicular(ctx: RuleContext) -> list[Statement]:
         rbbb = ctx.has("CRBBB", "IRBBB")
         if rs_i and r_inf and (rbbb or not v1_r):
             out.append(make_statement("LPFB", [
-                f"QRS axis {fmt_deg(ax)} within {LPFB_AXIS_DEG[0]:+.0f}° to {LPFB_AXIS_DEG[1]:+.0f}°",
+                f"{name} {fmt_deg(ax)} within {LPFB_AXIS_DEG[0]:+.0f}° to {LPFB_AXIS_DEG[1]:+.0f}°", *basis,
                 f"rS in I ({mo.describe(ctx, 'I')})", f"qR in III ({mo.describe(ctx, 'III')})",
                 "no dominant R in V1 (right ventricular hypertrophy less likely)" if not rbbb
                 else "with right bundle branch block"]))
