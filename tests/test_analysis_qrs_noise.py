@@ -107,3 +107,19 @@ def test_flat_lead_does_not_take_over_the_fusion(data_dir):
     det_s = qrs_detect.detect(xc, fs) / fs
     found, false = _score(ref_s, det_s)
     assert found == ref_s.size and false == 0
+
+
+@pytest.mark.parametrize("fs_out,up,down", [(100, 5, 18), (1000, 25, 9)], ids=["100Hz", "1000Hz"])
+@pytest.mark.parametrize("rec,t0,t1,what", NOISY_STRETCHES[:2], ids=[s[0] for s in NOISY_STRETCHES[:2]])
+def test_noise_gate_at_other_sampling_rates(data_dir, rec, t0, t1, what, fs_out, up, down):
+    """The same stretches resampled to 100 Hz (upsampled to the 500 Hz working rate) and to
+    1000 Hz (analysed at 1000 Hz): block lengths and windows are in seconds, not samples."""
+    from scipy.signal import resample_poly
+
+    ecg, ref_s = _stretch(data_dir, rec, t0, t1)
+    x = resample_poly(np.asarray(ecg.signals_mv, dtype=np.float64), up, down, axis=1)
+    ecg_rs = Ecg(signals_mv=x.astype(np.float32), sampling_rate_hz=float(fs_out), lead_names=ecg.lead_names)
+    det_s = np.asarray(measure(ecg_rs).r_peaks, dtype=float) / fs_out
+    found, false = _score(ref_s, det_s)
+    assert found == ref_s.size, f"{rec} at {fs_out} Hz: {ref_s.size - found} annotated beats missed"
+    assert false <= 1, f"{rec} at {fs_out} Hz: {false} detections in noise"
