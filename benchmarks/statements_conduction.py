@@ -55,6 +55,31 @@ COLUMN = {"ptbxl": 1, "cinc": 2, "ludb": 3}
 LUDB_AXIS_ROWS = {"LAFB", "LPFB"}
 
 
+# Axis labels per set (PTB-XL heart_axis; LUDB's "electric axis" line; CinC's LAD/RAD classes).
+def _axis_labels(kind: str, rec) -> set[str]:
+    if kind == "ptbxl":
+        h = (rec.extra or {}).get("heart_axis") or ""
+        return {"LAD"} if h in ("ALAD", "LAD") else ({"RAD"} if h in ("ARAD", "RAD") else set())
+    text = " ".join(rec.labels)
+    if kind == "ludb":
+        return ({"LAD"} if "left axis deviation" in text else set()) | ({"RAD"} if "right axis deviation" in text else set())
+    return rec.labels & {"LAD", "RAD"}
+
+
+def axis_in_rbbb_row(title: str, kind: str, records, predicted) -> str:
+    """Axis statements on the records where we state RBBB: the net-area axis is turned by the
+    terminal S there, so rules_axis reads the net deflections instead (no record is labelled
+    extreme axis, so every EXTREME_AXIS here is doubtful)."""
+    rb = [r for r in records if predicted[r.record_id] & {"CRBBB", "IRBBB"}]
+    cells = []
+    for code in ("LAD", "RAD", "EXTREME_AXIS"):
+        said = [r for r in rb if code in predicted[r.record_id]]
+        agree = sum(1 for r in said if code in _axis_labels(kind, r))
+        cells.append(f"{len(said)} ({agree} labelled so)" if code != "EXTREME_AXIS" else f"{len(said)}")
+    missed = sum(1 for r in rb if "LAD" in _axis_labels(kind, r) and "LAD" not in predicted[r.record_id])
+    return f"| {title} | {len(rb)} | " + " | ".join(cells) + f" | {missed} |"
+
+
 def _brief(m) -> str:
     """Measured values a reader needs to see why a conduction rule fired or not."""
     def ld(name):
@@ -172,6 +197,7 @@ def main() -> int:
             ("LUDB 1–140", "ludb", ludb_records(), True),
             ("PTB-XL folds 9–10 (held out, never tuned on)", "ptbxl",
              [r for r in ptbxl_records() if r.fold >= 9], False)]
+    axis_rows = []
     for title, kind, records, may_list in sets:
         measured = {r.record_id: measure_record(r, cache) for r in records}
         predicted = {rid: (set() if m is None else {s.code for s in interpret(m, r.patient)})
@@ -192,11 +218,16 @@ def main() -> int:
             s = score(pairs)
             if s["n_pos"] or s["fp"]:
                 rows.append((code, "conduction", s))
+        axis_rows.append(axis_in_rbbb_row(title, kind, records, predicted))
         print_table(f"{title}: {len(records)} records", rows)
         if args.errors and errors:
             print(f"\nerrors, {title}:")
             for code, kind_, rid, labels, ours, brief in errors:
                 print(f"  {code:<5} {kind_} {rid:<22} labels {labels} ours {ours}\n        {brief}")
+    print("\nAxis statements on the records where we state RBBB (axis from the net deflections there)")
+    print("| set | RBBB stated | LAD | RAD | EXTREME_AXIS | labelled LAD, not stated |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(axis_rows))
     if args.mitdb:
         mitdb_table()
     print(f"\n{time.perf_counter() - t0:.0f} s")
