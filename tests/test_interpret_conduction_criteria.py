@@ -167,6 +167,18 @@ def test_lpfb_axis_limit(ax, fires):
 
 
 # --- pre-excitation -------------------------------------------------------------------------------
+@pytest.mark.parametrize("q_mv,fires", [(-(MO.Q_PRESENT_AT_LEAST_MV - 0.01), False), (-MO.Q_PRESENT_AT_LEAST_MV, True)])
+def test_lpfb_needs_a_q_before_the_inferior_r(q_mv, fires):
+    m = normal(qrs_axis_deg=110.0)
+    set_lead(m, "I", r_mv=0.2, s_mv=-0.7)
+    set_lead(m, "III", q_mv=q_mv, q_ms=20.0, r_mv=1.2, s_mv=None)
+    set_lead(m, "aVF", q_mv=None, r_mv=1.0, s_mv=None)
+    c = codes(m)
+    assert ("LPFB" in c) == fires
+    if fires:
+        assert any("q (≥ 0.05 mV) before it in III" in e for e in by_code(m, "LPFB").evidence)
+
+
 @pytest.mark.parametrize("qrs,fires", [(RC.WPW_QRS_AT_LEAST_MS - 1, False), (RC.WPW_QRS_AT_LEAST_MS, True)])
 def test_preexcitation_needs_a_widened_qrs(qrs, fires):
     m = normal(pr_ms=100.0, qrs_ms=qrs)

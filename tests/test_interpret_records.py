@@ -223,7 +223,8 @@ SILENT = [
     ("ptbxl", "488", {"Q_LAT", "Q_INF"}, "NORM: septal q in I, aVL, V5, V6"),
     ("ptbxl", "88", {"1AVB"}, "NORM: PR 224 ms from a long P wave, PR segment short"),
     ("ptbxl", "413", {"ILBBB", "CLBBB"}, "IVCD: broad R in V5/V6 only"),
-    ("ptbxl", "297", {"IVCD"}, "NORM: QRS 116 ms over all leads, no wave lasting 70 % of it"),
+    ("ptbxl", "297", {"IVCD", "LPFB"}, "NORM: QRS 116 ms over all leads, no wave lasting 70 % of it; "
+                                       "axis +109° but an R in III without a q"),
     ("ludb", "2", {"IVCD"}, "QRS measures 138 ms over all leads, its longest wave 60 ms"),
     ("cinc", "ningbo/JS45544", {"IVCD"}, "ventricular tachycardia: the wide QRS is WCT, not a conduction delay"),
     ("cinc", "cpsc2018/A0001", {"PEDIATRIC"}, "74-year-old"),

@@ -265,12 +265,17 @@ def _fascicular(ctx: RuleContext) -> list[Statement]:
     elif LPFB_AXIS_DEG[0] <= ax <= LPFB_AXIS_DEG[1]:
         rs_i = mo.s_dominant(ctx, "I")
         r_inf = mo.r_dominant(ctx, "III")
+        # AHA 2009: qR in III and aVF — the initial forces run superior (q) before the inferior R.
+        # Without the q an R-dominant III is a vertical heart or RV forces (PTB-XL 297 NORM; CinC
+        # Q0096, S0004, JS00001); folds 1–8 + CinC LPFB false positives 10 → 6.
+        q_inf = [ld for ld in ("III", "aVF") if mo.q_present(ctx, ld)]
         v1_r = mo.r_dominant(ctx, "V1")
         rbbb = ctx.has("CRBBB", "IRBBB")
-        if rs_i and r_inf and (rbbb or not v1_r):
+        if rs_i and r_inf and q_inf and (rbbb or not v1_r):
             out.append(make_statement("LPFB", [
                 f"{name} {fmt_deg(ax)} within {LPFB_AXIS_DEG[0]:+.0f}° to {LPFB_AXIS_DEG[1]:+.0f}°", *basis,
-                f"rS in I ({mo.describe(ctx, 'I')})", f"qR in III ({mo.describe(ctx, 'III')})",
+                f"rS in I ({mo.describe(ctx, 'I')})", f"R dominant in III ({mo.describe(ctx, 'III')})",
+                "q (≥ " + f"{mo.Q_PRESENT_AT_LEAST_MV:.2f} mV) before it in " + " and ".join(q_inf),
                 "no dominant R in V1 (right ventricular hypertrophy less likely)" if not rbbb
                 else "with right bundle branch block"]))
     return out
