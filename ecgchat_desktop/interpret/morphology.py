@@ -35,7 +35,7 @@ RBBB_V1_BROAD_R_AT_LEAST_MS = 80.0
 # 110 ms made of short waves in every lead is normal conduction read across leads: LUDB normal
 # records measure 95–110 ms with R and S lobes ≤ 50–60 % of it. PTB-XL folds 1–8, CinC and LUDB
 # (benchmarks/statements_conduction.py, with no IVCD in a wide-complex tachycardia): IVCD false
-# positives 10/19/49 → 5/6/15, folds 1–8 F1 0.33 → 0.46; 0.8 trades true ones for the same.
+# positives 10/21/50 → 5/8/16, folds 1–8 F1 0.33 → 0.46; 0.8 trades true ones for the same.
 IVCD_LONGEST_WAVE_QRS_FRACTION = 0.7
 
 
