@@ -94,3 +94,24 @@ def test_agreeing_drops_outliers_and_needs_three():
     v = np.array([100.0, 102.0, 104.0, 160.0, np.nan])
     assert list(delineate._agreeing(v, fs)) == [100.0, 102.0, 104.0]
     assert delineate._agreeing(np.array([100.0, 101.0, np.nan]), fs) is None
+
+
+def test_steep_wave_before_a_long_quiet_stretch_is_not_the_qrs():
+    # Two leads (no per-lead vote): a sharp 24-ms deflection, as steep as a third of the
+    # QRS, ends 40 ms before the QRS (a large P on a low-voltage QRS, QTDB sel39). The
+    # quiet stretch between them separates the waves: the onset stays the QRS's own.
+    ecg, truth = synthetic_ecg(noise_mv=0.0)
+    beat, r, on_true = _median_like(ecg, truth)
+    beat = beat[[0, 1]].copy()
+    on_clean, _ = delineate.qrs_bounds(beat, r, FS)
+    assert on_clean == pytest.approx(on_true, abs=2.0)
+    v = delineate.spatial_velocity(beat, FS)
+    w = int(0.024 * FS)
+    tri = np.concatenate([np.linspace(0, 1, w // 2), np.linspace(1, 0, w - w // 2)])
+    slope = 1.0 / (w // 2)  # mV per sample of the unit triangle
+    end = on_true - int(0.04 * FS)
+    bump = tri * (0.35 * v.max() / slope)
+    beat[:, end - w:end] += bump[None, :] / np.sqrt(2.0)
+    assert delineate.spatial_velocity(beat, FS)[end - w:end].max() >= 0.3 * v.max()
+    on, _ = delineate.qrs_bounds(beat, r, FS)
+    assert on == pytest.approx(on_true, abs=2.0)

@@ -34,6 +34,8 @@ K_ON = 0.02
 K_OFF = 0.03
 FLOOR_FACTOR = 1.5
 CORE_FRACTION = 0.25  # the steep core of the QRS (searched outwards from): v >= this x max
+CORE_GAP_S = 0.028  # a quiet stretch this long before the QRS peak separates another wave
+CORE_GAP_FRACTION = 0.12  # "quiet" there: v below this x max
 FLOOR_FACTOR_OFF = 2.5
 POST_FLOOR_PCT = 25
 V_SMOOTH = 3  # samples: steadies the velocity of a noisy median
@@ -125,6 +127,18 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float,
         return None, None
     big = np.flatnonzero(v[lo:hi] >= CORE_FRACTION * vmax) + lo
     core_start, core_end = int(big[0]), int(big[-1])
+    # A steep wave before the QRS, separated from it by a long quiet stretch, is another
+    # wave (a large P on a low-voltage QRS): the core starts after that stretch.
+    gap = int(round(CORE_GAP_S * fs))
+    quiet = v < CORE_GAP_FRACTION * vmax
+    i_pk = max(0, r - int(0.06 * fs)) + int(np.argmax(core))
+    count = 0
+    for i in range(i_pk, core_start - 1, -1):
+        count = count + 1 if quiet[i] else 0
+        if count >= gap:
+            later = big[big > i]
+            core_start = int(later[0]) if later.size else core_start
+            break
     # Floors: typical velocity in the PR segment / early ST segment right beside the QRS.
     pre = v[max(0, core_start - int(0.06 * fs)): max(1, core_start - int(0.02 * fs))]
     # After the QRS a wide window and a low percentile: a slurred terminal QRS (RBBB)
