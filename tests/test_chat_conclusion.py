@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_chat_claims import NORMAL, RBBB_AF, make_findings  # noqa: E402
 
 from ecgchat_desktop.chat.claims import check_answer  # noqa: E402
-from ecgchat_desktop.chat.report_draft import (DRAFT_NOTICE, draft_conclusion, program_conclusion,  # noqa: E402
-                                               statements_named)
+from ecgchat_desktop.chat.report_draft import (DRAFT_NOTICE, draft_conclusion, phrased_conclusion,  # noqa: E402
+                                               program_conclusion, statements_named)
 from ecgchat_desktop.chat.session import is_conclusion_request  # noqa: E402
 
 CRITICAL_QTC = make_findings(("SR", "PVC", "STD", "QTC_CRIT", "ABNORMAL"),
@@ -65,3 +65,22 @@ def test_conclusion_requests_are_recognised():
     for q in ("Explain this ECG to the patient in simple words.", "What is the heart rate?",
               "Is there atrial fibrillation?", "Summarise this for the patient"):
         assert not is_conclusion_request(q), q
+
+
+def test_an_accepted_phrasing_opens_the_draft_and_keeps_every_program_line():
+    good = "This ECG shows atrial fibrillation with complete right bundle branch block."
+    d = phrased_conclusion(RBBB_AF, good)
+    assert d.source == "language model" and not d.rejected_because
+    assert d.text.split("\n") == [good] + program_conclusion(RBBB_AF).split("\n")
+    crit = phrased_conclusion(CRITICAL_QTC, "This ECG shows sinus rhythm with premature ventricular "
+                                            "complexes, ST depression and a markedly prolonged QTc.")
+    assert crit.source == "language model" and crit.text.startswith("CRITICAL: ")
+
+
+def test_a_phrasing_that_leaves_out_denies_or_invents_is_rejected():
+    for text, why in (("This ECG shows atrial fibrillation.", "leaves out CRBBB"),
+                      ("This ECG shows atrial fibrillation without right bundle branch block.", "denies CRBBB"),
+                      ("This ECG shows atrial fibrillation, RBBB and an acute STEMI.", "claim check: unsupported")):
+        d = phrased_conclusion(RBBB_AF, text)
+        assert d.source == "program" and d.text == program_conclusion(RBBB_AF)
+        assert why in d.rejected_because, d.rejected_because

@@ -243,6 +243,8 @@ _UMBRELLA_TERMS: dict[str, tuple[str, ...]] = {
     "prolonged QT interval": ("LQTC", "QTC_CRIT"),
     "prolonged QTc interval": ("LQTC", "QTC_CRIT"),
     "long QT syndrome": ("LQTC", "QTC_CRIT"),
+    "markedly prolonged QTc": ("QTC_CRIT",),
+    "markedly prolonged QTc interval": ("QTC_CRIT",),
     "ventricular fibrillation": ("WCT",),
     "atrial flutter": ("AFLT",),
 }

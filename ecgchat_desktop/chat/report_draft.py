@@ -132,9 +132,10 @@ _PHRASE_PROMPT = ("Program statements for this ECG:\n{statements}\n\n"
 
 
 def draft_conclusion(findings, engine=None, max_tokens: int = 80, cancel=None) -> ConclusionDraft:
-    """The conclusion is BUILT from the findings; the model only phrases it. Its phrasing is
-    used only when the claim check verifies it, it names every statement and denies none;
-    the critical line and the physician notice are always the program's own text."""
+    """The conclusion is BUILT from the findings; the model only phrases it. Its sentence is
+    used only when the claim check verifies it, it names every statement and denies none,
+    and then opens the draft; the critical line, the statements by severity and the
+    physician notice are always the program's own text."""
     program = program_conclusion(findings)
     specific = _conclusion_order(findings)
     if engine is None or not specific:
@@ -146,10 +147,20 @@ def draft_conclusion(findings, engine=None, max_tokens: int = 80, cancel=None) -
                           stop_at_blank_line=getattr(engine, "is_small", False),
                           assistant_prefix="This ECG shows")
     model_text = ("This ECG shows" + gen.text).strip()
+    d = phrased_conclusion(findings, model_text, cancelled=gen.finish_reason == "cancelled")
+    d.generation = gen
+    return d
+
+
+def phrased_conclusion(findings, model_text: str, cancelled: bool = False) -> ConclusionDraft:
+    """The draft given the model's phrasing: used only when the claim check verifies it,
+    it names every statement and denies none; then it opens the draft (after any critical
+    line) and the program's lines, every statement with its severity, stay below it."""
+    program = program_conclusion(findings)
     report = claims_mod.check_answer(model_text, findings)
     missing, denied = statements_named(model_text, findings)
     why = []
-    if gen.finish_reason == "cancelled":
+    if cancelled:
         why.append("cancelled")
     if report.verdict != "verified":
         why.append(f"claim check: {report.verdict}")
@@ -158,10 +169,11 @@ def draft_conclusion(findings, engine=None, max_tokens: int = 80, cancel=None) -
     if denied:
         why.append("denies " + ", ".join(denied))
     if why:
-        return ConclusionDraft(program, "program", model_text, report, "; ".join(why), gen)
-    crit = [ln for ln in program.split("\n") if ln.startswith("CRITICAL:")]
-    text = "\n".join(crit + [model_text, DRAFT_NOTICE])
-    return ConclusionDraft(text, "language model", model_text, report, "", gen)
+        return ConclusionDraft(program, "program", model_text, report, "; ".join(why))
+    lines = program.split("\n")
+    crit = [ln for ln in lines if ln.startswith("CRITICAL:")]
+    text = "\n".join(crit + [model_text] + [ln for ln in lines if not ln.startswith("CRITICAL:")])
+    return ConclusionDraft(text, "language model", model_text, report, "")
 
 
 def _fallback_recommendations(findings) -> str:

@@ -316,9 +316,9 @@ class ChatSession:
 
     def _ask_conclusion(self, question: str, on_token, cancel, remember: bool) -> Answer:
         """The conclusion is built from the findings (critical flags first, statements by
-        severity, the physician notice); the model's phrasing replaces the statement lines
-        only when it is verified and names every statement. Shown once decided, never
-        streamed half-checked."""
+        severity, the physician notice); the model's sentence is added at the top only when
+        it is verified and names every statement. Shown once decided, never streamed
+        half-checked."""
         from ecgchat_desktop.chat.report_draft import draft_conclusion
 
         d = draft_conclusion(self.findings, self.engine, max_tokens=min(self.max_tokens, 80), cancel=cancel)
