@@ -115,3 +115,21 @@ def test_steep_wave_before_a_long_quiet_stretch_is_not_the_qrs():
     assert delineate.spatial_velocity(beat, FS)[end - w:end].max() >= 0.3 * v.max()
     on, _ = delineate.qrs_bounds(beat, r, FS)
     assert on == pytest.approx(on_true, abs=2.0)
+
+
+def test_biphasic_t_ends_after_its_second_phase():
+    # A deep negative phase (ST depression / first half of a biphasic T) right before a
+    # positive T: the T ends after the positive phase, not at the crossing between them
+    # (QTDB sel44, sel301 read 150-185 ms early before).
+    ecg, truth = synthetic_ecg(noise_mv=0.0, hr_bpm=60, qt_ms=400)
+    beat, r, on_true = _median_like(ecg, truth)
+    end_true = on_true + 0.4 * FS
+    t_pk = int(round(on_true + truth.t_peak_ms / 1000.0 * FS))
+    clean = delineate.delineate(beat, r, FS, 1.0)
+    assert clean.t_offset == pytest.approx(end_true, abs=0.012 * FS)
+    idx = np.arange(beat.shape[1])
+    dip = np.exp(-0.5 * ((idx - (t_pk - 0.14 * FS)) / (0.03 * FS)) ** 2)
+    beat = beat - 1.3 * beat[:, t_pk:t_pk + 1] * dip[None, :]
+    bi = delineate.delineate(beat, r, FS, 1.0)
+    assert bi.t_peak < t_pk - 0.08 * FS  # the deeper, negative phase is the largest
+    assert bi.t_offset == pytest.approx(end_true, abs=0.02 * FS)

@@ -57,6 +57,8 @@ QTC_MAX_S = 0.62
 U_RISE = 0.4  # a second wave after the T that rises by this fraction of the T peak ends the T
 T_REACH_S = 0.15  # a near trapezium reference point, this far past the steepest T descent
 T_WANDER_S = 0.06  # the far-reference T end is replaced when this much later than the near one
+BIPHASIC_MIN = 0.5  # a second, opposite T phase at least this x the first extends the T
+BIPHASIC_GAP_S = 0.02  # ... when it crosses zero at most this long after the first phase's end
 T_LEAD_MIN = 0.3  # a lead votes on the T end when its T is at least this x the largest lead's
 T_LEAD_WEIGHT = 1.0 / 3.0  # how far P/T ends move towards the leads' outermost (see _t_wave)
 
@@ -268,26 +270,8 @@ def _p_wave(raw: np.ndarray, fs: float, peak_range: tuple[int, int] | None = Non
     return pk, p_on, p_off
 
 
-def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: float, rr: float,
-            next_start: float) -> tuple[float | None, float | None]:
-    """T peak and T end (samples) on the beat m [leads, samples]; the T must end before
-    `next_start` (the next beat's P onset, or 40 ms before its QRS without P)."""
-    n = m.shape[1]
-    # Smoothed after cropping, so the QRS cannot leak into the T curve.
-    st = np.zeros(n)
-    t_from = min(n - 1, ioff + int(0.02 * fs))
-    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
-    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
-    # before that end.
-    qt_max = QTC_MAX_S * np.sqrt(rr) * fs
-    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
-    t_lo = ioff + int(0.06 * fs)
-    t_hi = t_end_max - int(0.06 * fs)
-    if t_hi - t_lo <= int(0.05 * fs):
-        return None, None
-    tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
-    if not t_lo < tp < t_hi - 1:
-        return None, None
+def _t_end_after(st: np.ndarray, tp: int, t_end_max: int, fs: float) -> tuple[int, int, int]:
+    """(steepest descent, T end, search end) on the magnitude curve st after a T peak tp."""
     end = min(t_end_max, tp + int(0.3 * fs))
     # Stop at the trough after the T wave (below half its peak): a U wave after it
     # must not pull the T end later.
@@ -312,12 +296,43 @@ def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: f
     t_near = _trapezium(st, xm, end_near)
     if t_off - t_near > T_WANDER_S * fs:
         t_off, end = t_near, end_near
+    return xm, t_off, end
+
+
+def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: float, rr: float,
+            next_start: float) -> tuple[float | None, float | None]:
+    """T peak and T end (samples) on the beat m [leads, samples]; the T must end before
+    `next_start` (the next beat's P onset, or 40 ms before its QRS without P)."""
+    n = m.shape[1]
+    # Smoothed after cropping, so the QRS cannot leak into the T curve.
+    st = np.zeros(n)
+    t_from = min(n - 1, ioff + int(0.02 * fs))
+    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
+    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
+    # before that end.
+    qt_max = QTC_MAX_S * np.sqrt(rr) * fs
+    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
+    t_lo = ioff + int(0.06 * fs)
+    t_hi = t_end_max - int(0.06 * fs)
+    if t_hi - t_lo <= int(0.05 * fs):
+        return None, None
+    tp = t_lo + int(np.argmax(st[t_lo:t_hi]))
+    if not t_lo < tp < t_hi - 1:
+        return None, None
+    xm, t_off, end = _t_end_after(st, tp, t_end_max, fs)
+    # A biphasic T (or a depressed ST running into a positive T): right after the largest
+    # phase the leads swing to the opposite side by a comparable amount. The T ends after
+    # that second phase, not at the crossing between the two (QTDB sel44, sel301).
+    second = _second_t_phase(m, base, t_from, tp, t_off, t_end_max, fs)
+    if second is not None:
+        xm, t_off, end = _t_end_after(st, second, t_end_max, fs)
     stl = np.zeros(n)
     stl[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, LIGHT_SMOOTH_S * fs))
     spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
     t_off = _refine(stl, t_off, xm, end, spread)
     if m.shape[0] >= 3:
-        lead_end = _t_end_by_lead_vote(m, base, t_from, tp, t_lo, end, fs, spread)
+        lead_end = _t_end_by_lead_vote(m, base, t_from, tp if second is None else second,
+                                       t_lo, end, fs, spread)
         # When the leads' CSE-style latest end lies beyond the combined curve's end by more
         # than a single lead's timing noise (the light smoothing width), move a third of the
         # way towards it (LUDB T end, odd records: -8.6 +- 28.9 -> -5.7 +- 28.3 ms; even,
@@ -326,6 +341,38 @@ def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: f
         if lead_end is not None and lead_end - t_off > LIGHT_SMOOTH_S * fs:
             t_off += T_LEAD_WEIGHT * (lead_end - t_off)
     return float(tp), float(t_off)
+
+
+def _second_t_phase(m: np.ndarray, base: np.ndarray, t_from: int, tp: int, t_off: int, t_end_max: int,
+                    fs: float) -> int | None:
+    """Peak (sample) of an opposite-polarity T phase that follows the T peak at once, or None.
+
+    The leads are projected on their direction at the T peak; the second phase crosses zero
+    no later than shortly after the end found for the first phase, stays on the other side
+    up to its own extremum, reaches at least BIPHASIC_MIN of the first peak, and peaks at
+    least 60 ms before the latest possible T end."""
+    if m.shape[1] <= t_from + 2:
+        return None
+    sm = _smooth(m[:, t_from:] - base, T_SMOOTH_S * fs)
+    k = tp - t_from
+    if not 0 <= k < sm.shape[1]:
+        return None
+    u = sm[:, k]
+    norm = float(np.sqrt(u @ u))
+    if norm <= 0:
+        return None
+    y = (u / norm) @ sm
+    lim = min(y.size, t_end_max - int(0.06 * fs) - t_from)
+    cross = np.flatnonzero(y[k:lim] < 0)
+    if not cross.size:
+        return None
+    z = k + int(cross[0])
+    if z > t_off - t_from + int(BIPHASIC_GAP_S * fs):
+        return None
+    j = z + int(np.argmin(y[z:lim]))
+    if j >= lim - 1 or np.any(y[z:j + 1] > 0) or -y[j] < BIPHASIC_MIN * y[k]:
+        return None
+    return t_from + j
 
 
 def _agreeing(values: np.ndarray, fs: float) -> np.ndarray | None:
