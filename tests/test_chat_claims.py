@@ -71,7 +71,7 @@ def test_correct_numbers_are_verified(text):
     ("The QTc by Bazett is 409 ms.", "422 ms"),   # the other formula's value, wrongly named
     ("The QRS is 0.14 seconds.", "96 ms"),
     ("The QRS axis is -60 degrees.", "40°"),
-    ("The QTc is above 500 ms.", "422 ms"),
+    ("The QTc is above 500 ms.", "409 ms"),       # judged by Fridericia, the program's formula
     ("ST elevation of 2 mm in V2.", "V2"),
 ])
 def test_wrong_numbers_are_contradicted_with_the_measured_value(text, measured):
@@ -359,3 +359,13 @@ def test_a_lone_value_in_a_general_sounding_sentence_is_still_checked():
     # ... while a limit or range in such a sentence stays reference knowledge
     assert check_answer("Sinus tachycardia usually means a rate above 100 bpm.", NORMAL).verdict == "verified"
     assert check_answer("This means a normal PR of 120 to 200 ms.", NORMAL).checked == 0
+
+
+def test_a_qtc_limit_without_a_formula_is_judged_by_the_programs_formula():
+    # Bazett 509 ms, Fridericia 488 ms: the program made no critical-QTc statement
+    f = make_findings(qtc_ms={"bazett": 509.0, "fridericia": 488.0, "framingham": 480.0, "hodges": 482.0})
+    assert check_answer("The QTc above 500 ms indicates a significant prolongation in this patient.",
+                        f).verdict == "contradicted"
+    assert check_answer("No, the QTc above 500 ms, putting the patient at risk, is not there.", f).verdict == "verified"
+    assert check_answer("The QTc by Bazett is above 500 ms.", f).verdict == "verified"
+    assert check_answer("The QTc is 509 ms.", f).verdict == "verified"

@@ -33,6 +33,7 @@ SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported
 TOLERANCE = {"ms": 6.0, "bpm": 3.0, "deg": 6.0, "mv": 0.051}
 RELATIVE_TOLERANCE = 0.03  # and 3 % of the value for large numbers (e.g. 430 vs 440 ms is wrong)
 MM_PER_MV = 10.0           # standard gain: 10 mm/mV
+PROGRAM_QTC_FORMULA = "fridericia"  # the formula of the program's QTc statements (interpret rules)
 
 
 @dataclass
@@ -572,6 +573,10 @@ def _judge_number(claim: Claim, findings, family: str, formula: str | None, lead
         claim.status, claim.reason = UNSUPPORTED, f"{_label(q, formula)} was not measured"
         return
     if claim.comparator:
+        if q == "qtc_ms" and not formula:
+            # "QTc above 500 ms" with no formula named is read as the program reads it: by
+            # the formula its QTc statements use (Bazett alone over-reads at fast rates)
+            cands.sort(key=lambda c: c[1] != f"QTc {PROGRAM_QTC_FORMULA.title()}")
         ok = [(v > claim.value) if claim.comparator == ">" else (v < claim.value) for v, _ in cands]
         main = cands[0][0]
         if ok[0]:
