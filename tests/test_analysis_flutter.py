@@ -132,3 +132,29 @@ def test_sinus_and_fibrillation_records_are_not_flutter(data_dir, record):
     assert "AFLT" not in {s.code for s in interpret(m, MAN_50)}
     if m.atrial_organisation is not None:
         assert 0.0 <= m.atrial_organisation <= 1.0
+
+
+# --- pre-QRS atrial coherence (analysis/atrial.py) -------------------------------------------
+
+def test_pre_qrs_coherence_repeating_wave_vs_random_activity():
+    import numpy as np
+
+    from ecgchat_desktop.analysis.atrial import pre_qrs_coherence
+    fs = 500.0
+    rng = np.random.default_rng(4)
+    n = int(10 * fs)
+    onsets = np.arange(int(0.6 * fs), n - int(0.3 * fs), int(0.8 * fs))
+    t = np.arange(int(0.1 * fs)) / fs
+    p = 0.1 * np.sin(np.pi * t / t[-1])            # a 100 ms, 0.1 mV P wave
+    sinus = rng.normal(0, 0.005, (2, n))
+    for o in onsets:
+        sinus[:, o - int(0.16 * fs): o - int(0.16 * fs) + p.size] += p
+    tt = np.arange(n) / fs                          # f waves: 6 Hz with a wandering phase
+    phase = np.cumsum(rng.normal(0, 0.3, n)) / np.sqrt(fs)
+    fib = 0.08 * np.sin(2 * np.pi * 6.0 * tt + 20 * phase)[None, :] + rng.normal(0, 0.005, (2, n))
+    assert pre_qrs_coherence(sinus, onsets, fs) > 0.9
+    assert pre_qrs_coherence(fib, onsets, fs) < 0.5
+    # Too few usable beats: not judged.
+    use = np.zeros(onsets.size, bool)
+    use[:4] = True
+    assert pre_qrs_coherence(sinus, onsets, fs, use) is None

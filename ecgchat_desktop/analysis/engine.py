@@ -187,6 +187,10 @@ def measure(ecg) -> Measurements:
     if spectrum is not None:
         m.atrial_spectral_rate_bpm = float(round(spectrum.rate_per_min, 1))
         m.atrial_organisation = float(round(spectrum.organisation, 3))
+    if bounds.qrs_onset is not None:
+        coh = atrial.pre_qrs_coherence(xm[usable], peaks + int(round(bounds.qrs_onset - r_idx)), FS,
+                                       ~np.isin(lab, ("ventricular_ectopic", "paced")))
+        m.atrial_pre_qrs_coherence = None if coh is None else float(round(coh, 3))
 
     # 6. Per-beat fiducials.
     reference = int(np.argmax(np.ptp(med[usable], axis=1)))

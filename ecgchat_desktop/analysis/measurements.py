@@ -110,6 +110,9 @@ class Measurements:
     # 204–372/min and the share of residual power in it (high in flutter, low in AF/sinus).
     atrial_spectral_rate_bpm: float | None = None
     atrial_organisation: float | None = None
+    # Median correlation of each beat's 240–20 ms pre-QRS window with the other beats' mean
+    # (analysis/atrial.py): high when a P wave repeats before every QRS, low in AF.
+    atrial_pre_qrs_coherence: float | None = None
     # Global intervals (ms), from the median beat over all leads
     p_ms: float | None = None
     pr_ms: float | None = None

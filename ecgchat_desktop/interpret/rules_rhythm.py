@@ -25,6 +25,11 @@ DOMINANT_FRACTION_FOR_PF = 0.6
 # A P-onset-to-QRS spread (SD) this large means no fixed P–QRS relation (sinus: 95 % < 6 ms on
 # PTB-XL folds 1–8).
 AF_PR_SD_AT_LEAST_MS = 12.0
+# Atrial activity that repeats before every QRS is not fibrillation: median correlation of each
+# beat's 240–20 ms pre-QRS window with the other beats' mean (analysis/atrial.py). On the tuning
+# sets (PTB-XL folds 1–8, CinC, LUDB) AF called correctly reaches at most 0.74; the sinus rhythms
+# with PACs whose P waves were not delineated (PTB-XL 176, 181) 0.82–0.83; non-AF median 0.94.
+AF_PRE_QRS_COHERENCE_BELOW = 0.78
 # Sinus P axis (frontal): upright in I and II.
 SINUS_P_AXIS_DEG = (-30.0, 105.0)
 # Irregularity: median |ΔRR| / mean RR (robust to isolated ectopic beats).
@@ -192,7 +197,15 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     pr_sd = float(np.std(prs)) if prs.size >= 3 else None
     no_p = pf_af is None or pf_af < AF_P_FRACTION_BELOW
     unrelated_p = pr_sd is not None and pr_sd >= AF_PR_SD_AT_LEAST_MS
-    if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p):
+    coh = m.atrial_pre_qrs_coherence
+    repeating_atrial = coh is not None and coh >= AF_PRE_QRS_COHERENCE_BELOW
+    af_vetoed = None
+    if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p) \
+            and repeating_atrial:
+        af_vetoed = (f"irregular RR ({irregular:.3f} ≥ {AF_IRREGULARITY_AT_LEAST}) without delineated P waves, but the "
+                     f"same atrial wave precedes each QRS (pre-QRS coherence {coh:.2f} ≥ {AF_PRE_QRS_COHERENCE_BELOW}): "
+                     "not called atrial fibrillation — sinus or atrial rhythm with ectopic beats or small P waves")
+    elif not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p):
         af = True
         ev = [f"RR irregularity (median |ΔRR| / mean RR, ventricular ectopic beats excluded) {irregular:.3f} "
               f"≥ {AF_IRREGULARITY_AT_LEAST}",
@@ -200,6 +213,9 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                f"P waves found in {pf_af:.0%} of beats < {AF_P_FRACTION_BELOW:.0%}" if no_p else
                f"P-like waves in {pf:.0%} of beats but no fixed relation to the QRS "
                f"(P-to-QRS SD {pr_sd:.0f} ms ≥ {AF_PR_SD_AT_LEAST_MS:.0f} ms)"),
+              ("atrial activity before the QRS: not assessed" if coh is None else
+               f"atrial activity before the QRS differs from beat to beat (pre-QRS coherence {coh:.2f} "
+               f"< {AF_PRE_QRS_COHERENCE_BELOW})"),
               _rate_phrase(hr)]
         text = None
         if hr is not None and hr > STACH_ABOVE_BPM:
@@ -270,6 +286,8 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                    f"P axis {fmt_deg(pax)}" + ("" if axis_ok else
                                                f" outside {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")),
                   _rate_phrase(hr)]
+            if af_vetoed:
+                ev.append(af_vetoed)
             narrow = m.qrs_ms is not None and m.qrs_ms < WCT_QRS_AT_LEAST_MS
             if narrow and FLUTTER_2TO1_HINT_BPM[0] <= hr <= FLUTTER_2TO1_HINT_BPM[1] \
                     and irregular is not None and irregular < AF_IRREGULARITY_AT_LEAST:
