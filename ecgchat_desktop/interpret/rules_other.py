@@ -65,8 +65,11 @@ def _quality(ctx: RuleContext) -> list[Statement]:
     bad = ctx.excluded_leads
     if not bad:
         return []
+    # The count makes the evidence checkable like every other criterion line.
+    n_leads = len(ctx.m.lead_quality) or len(bad)
     return [make_statement("POOR_QUALITY", [
-        "leads not used by any criterion: " + ", ".join(f"{k} ({v})" for k, v in bad.items())])]
+        f"{len(bad)} of {n_leads} leads not used by any criterion: "
+        + ", ".join(f"{k} ({v})" for k, v in bad.items())])]
 
 
 ADULT_FROM_AGE_YEARS = 16.0

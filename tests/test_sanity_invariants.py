@@ -1,0 +1,25 @@
+"""Clinical invariants found broken by benchmarks/sanity_sweep.py, each pinned on the real
+record that showed it (shared data; skipped when absent)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ecgchat_desktop.findings import analyze_ecg
+from ecgchat_desktop.io import read_ecg
+
+
+def _analyze(data_dir, rel: str):
+    return analyze_ecg(read_ecg(data_dir / rel))
+
+
+def test_poor_quality_evidence_is_checkable_with_a_count(data_dir):
+    # PTB-XL 15 (fold 3): aVL noisy; the evidence said only "leads not used ...: aVL (noisy)".
+    f = _analyze(data_dir, "ptb-xl/records500/00000/00015_hr.hea")
+    q = [s for s in f.statements if s.code == "POOR_QUALITY"]
+    assert q, [s.code for s in f.statements]
+    assert re.search(r"\b\d+ of 12 leads not used", q[0].evidence[0]), q[0].evidence
+    n_bad = sum(v != "good" for v in f.measurements.lead_quality.values())
+    assert q[0].evidence[0].startswith(f"{n_bad} of 12")
