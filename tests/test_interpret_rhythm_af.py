@@ -52,3 +52,13 @@ def test_coherence_threshold_boundary(sinus_with_pacs):
     assert "AFIB" not in {s.code for s in interpret(at)}
     af = [s for s in interpret(unknown) if s.code == "AFIB"]
     assert af and "atrial activity before the QRS: not assessed" in af[0].evidence
+
+
+def test_vetoed_irregular_rhythm_gets_no_flutter_statement(data_dir):
+    # PTB-XL 181 (fold ≤ 8): sinus tachycardia 137/min, P waves not delineated, a residual peak at
+    # 345/min (organisation ≥ 0.40). It was called AF; now neither AF nor flutter.
+    m = measure(read_ecg(_ptbxl(data_dir, 181)))
+    assert m.atrial_pre_qrs_coherence >= AF_PRE_QRS_COHERENCE_BELOW
+    codes = {s.code for s in interpret(m)}
+    assert not codes & {"AFIB", "AFLT"}
+    assert "RHYTHM_OTHER" in codes

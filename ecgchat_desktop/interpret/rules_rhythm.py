@@ -229,7 +229,12 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     flutter_waves = (org is not None and spec_rate is not None and org >= FLUTTER_ORGANISATION_AT_LEAST
                      and FLUTTER_SPECTRAL_RATE_BPM[0] <= spec_rate <= FLUTTER_SPECTRAL_RATE_BPM[1]
                      and (hr is None or spec_rate >= FLUTTER_ATRIA_FASTER_THAN_VENTRICLES * hr))
-    if not paced and not af and ar is not None and FLUTTER_ATRIAL_RATE_BPM[0] <= ar <= FLUTTER_ATRIAL_RATE_BPM[1]:
+    # An irregular rhythm with the same atrial wave before every QRS (AF vetoed above) is not given
+    # a flutter statement either: both flutter routes were chosen on records where such rhythms were
+    # named AF, and the one such tuning record with a flutter peak is a sinus tachycardia (PTB-XL 181).
+    if af_vetoed:
+        pass
+    elif not paced and not af and ar is not None and FLUTTER_ATRIAL_RATE_BPM[0] <= ar <= FLUTTER_ATRIAL_RATE_BPM[1]:
         flutter = True
         ev = [f"atrial rate {ar:.0f}/min within {FLUTTER_ATRIAL_RATE_BPM[0]:.0f}–{FLUTTER_ATRIAL_RATE_BPM[1]:.0f}/min",
               _rate_phrase(hr)]
