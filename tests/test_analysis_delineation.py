@@ -133,3 +133,22 @@ def test_biphasic_t_ends_after_its_second_phase():
     bi = delineate.delineate(beat, r, FS, 1.0)
     assert bi.t_peak < t_pk - 0.08 * FS  # the deeper, negative phase is the largest
     assert bi.t_offset == pytest.approx(end_true, abs=0.02 * FS)
+
+
+@pytest.mark.parametrize("leads", [slice(None), slice(0, 2)])
+def test_qrs_onset_includes_a_slurred_delta_wave(leads):
+    # Pre-excitation: a slow 50-ms upstroke in the direction of the QRS's first deflection
+    # runs straight into it (MIT-BIH 230 read the delta as part of the P wave). The QRS
+    # starts where the slur starts, on 12 leads (vote) and on 2 leads (combined velocity).
+    ecg, truth = synthetic_ecg(noise_mv=0.0)
+    beat, r, on_true = _median_like(ecg, truth)
+    beat = beat[leads].copy()
+    d = int(0.05 * FS)
+    u = beat[:, r] - beat[:, on_true]  # towards the R: the delta runs into the upstroke
+    bump = np.zeros(beat.shape[1])
+    bump[on_true - d:on_true + 1] = np.linspace(0.0, 0.15, d + 1)
+    bump[on_true:on_true + int(0.06 * FS)] = np.linspace(0.15, 0.0, int(0.06 * FS))
+    beat = beat + u[:, None] * bump[None, :]
+    fn = delineate.qrs_bounds_fused if beat.shape[0] >= 3 else delineate.qrs_bounds
+    on, _ = fn(beat, r, FS)
+    assert on == pytest.approx(on_true - d, abs=0.008 * FS)

@@ -44,6 +44,12 @@ QUIET_S = 0.010
 # many leads: 1.5 x its median is crossed every third sample; 3 x its median (~2 sigma)
 # keeps a 10-ms quiet run likely on a noisy baseline.
 FLOOR_FACTOR_1LEAD = 3.0
+DELTA_SMOOTH_S = 0.016  # velocity smoothing for the delta-wave search (noise at 360 Hz)
+DELTA_FLOOR_FACTOR = 2.0
+DELTA_MIN_S = 0.02
+DELTA_MAX_S = 0.08
+DELTA_MIN_RISE = 0.05  # x the QRS's main deflection (onset to r)
+DELTA_TOL = 0.02  # how far (x that deflection) the slur may dip back and still be one slur
 FUSE_MIN_PTP = 0.3  # a voting lead's QRS peak-to-peak: at least this x the largest lead's
 FUSE_TOL_S = 0.040  # per-lead QRS boundaries further than this from their median are outliers
 P_MIN_MV = 0.025
@@ -112,21 +118,55 @@ def _quiet_run_forward(v: np.ndarray, start: int, stop: int, thr: float, run: in
     return None
 
 
-def qrs_bounds(m: np.ndarray, r: int, fs: float,
-               floor_factor: float = FLOOR_FACTOR) -> tuple[float | None, float | None]:
-    """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples].
-    `floor_factor`: how far above the PR-segment velocity the onset threshold sits."""
-    v = spatial_velocity(m, fs)
-    if V_SMOOTH > 1:
-        v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
+def _delta_onset(m: np.ndarray, v_raw: np.ndarray, on: float, r: int, fs: float) -> float:
+    """An onset moved back over a slurred initial upstroke (a pre-excitation delta wave).
+
+    The velocity onset misses a delta wave because the PR-segment floor it measures lies
+    inside it. Going back from `on`, the delta is the stretch where the leads keep moving
+    steadily in the direction of the QRS's main deflection (towards r): the smoothed velocity stays above
+    DELTA_FLOOR_FACTOR x the quietest velocity before the QRS, and the projection on that
+    direction keeps falling (going back). Taken when it lasts DELTA_MIN_S and rises by at
+    least DELTA_MIN_RISE of that deflection; at most DELTA_MAX_S."""
+    i_on = int(round(on))
+    w = max(1, int(round(DELTA_SMOOTH_S * fs)))
+    vs = uniform_filter1d(v_raw, w, mode="nearest")
+    a = max(0, i_on - int(0.25 * fs))
+    if i_on - a < int(0.1 * fs):
+        return on
+    # The quietest velocity before the QRS; on a noise-free beat a small share of the peak.
+    floor = max(float(np.percentile(vs[a:i_on - int(0.02 * fs)], 10)), 0.005 * float(v_raw.max()))
+    d = m[:, r] - m[:, i_on]
+    norm = float(np.sqrt(d @ d))
+    if norm <= 0 or floor <= 0:
+        return on
+    p = (d / norm) @ m
+    tol = DELTA_TOL * norm  # projection noise allowance
+    stop = max(a, i_on - int(DELTA_MAX_S * fs))
+    # The velocity onset may sit a few ms inside a small initial notch: the slur is measured
+    # from the highest point just before it.
+    k = max(1, int(0.006 * fs))
+    lowest = float(p[max(0, i_on - k):i_on + 1].max())
+    e = i_on
+    for i in range(i_on - 1, stop - 1, -1):
+        if vs[i] < DELTA_FLOOR_FACTOR * floor or p[i] > lowest + tol:
+            break
+        lowest = min(lowest, p[i])
+        e = i
+    if e < i_on:
+        e += int(np.argmin(p[e:i_on + 1]))  # where the slur starts: its lowest point
+    if i_on - e >= DELTA_MIN_S * fs and p[i_on] - p[e] >= DELTA_MIN_RISE * norm:
+        return float(e)
+    return on
+
+
+def _core(v: np.ndarray, r: int, fs: float) -> tuple[int, int, float] | None:
+    """(start, end, peak velocity) of the steep core of the QRS on the velocity v."""
     n = v.size
     lo, hi = max(0, r - int(0.15 * fs)), min(n, r + int(0.15 * fs))
-    if hi - lo < 3:
-        return None, None
     core = v[max(0, r - int(0.06 * fs)): min(n, r + int(0.06 * fs))]
     vmax = float(core.max()) if core.size else 0.0
     if vmax <= 0:
-        return None, None
+        return None
     big = np.flatnonzero(v[lo:hi] >= CORE_FRACTION * vmax) + lo
     core_start, core_end = int(big[0]), int(big[-1])
     # A steep wave before the QRS, separated from it by a long quiet stretch, is another
@@ -141,6 +181,25 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float,
             later = big[big > i]
             core_start = int(later[0]) if later.size else core_start
             break
+    return core_start, core_end, vmax
+
+
+def qrs_bounds(m: np.ndarray, r: int, fs: float, floor_factor: float = FLOOR_FACTOR,
+               delta: bool = True) -> tuple[float | None, float | None]:
+    """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples].
+    `floor_factor`: how far above the PR-segment velocity the onset threshold sits;
+    `delta`: move the onset back over a slurred upstroke (`_delta_onset`)."""
+    v_raw = v = spatial_velocity(m, fs)
+    if V_SMOOTH > 1:
+        v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
+    n = v.size
+    lo, hi = max(0, r - int(0.15 * fs)), min(n, r + int(0.15 * fs))
+    if hi - lo < 3:
+        return None, None
+    found = _core(v, r, fs)
+    if found is None:
+        return None, None
+    core_start, core_end, vmax = found
     # Floors: typical velocity in the PR segment / early ST segment right beside the QRS.
     pre = v[max(0, core_start - int(0.06 * fs)): max(1, core_start - int(0.02 * fs))]
     # After the QRS a wide window and a low percentile: a slurred terminal QRS (RBBB)
@@ -157,6 +216,8 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float,
         # No quiet stretch (e.g. the P wave runs into the QRS): the calmest point.
         seg = uniform_filter1d(v[on_stop:core_start], run)
         on = float(on_stop + int(np.argmin(seg)) + run // 2)
+    if on is not None and delta:
+        on = _delta_onset(m, v_raw, on, r, fs)
     off_stop = min(n, core_end + int(0.16 * fs))
     off = _quiet_run_forward(v, core_end, off_stop, thr_off, run)
     if off is None and off_stop - core_end > run:
@@ -184,18 +245,21 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     core = m[:, max(0, r - int(0.06 * fs)): r + int(0.06 * fs)]
     ptp = np.ptp(core, axis=1) if core.shape[1] else np.zeros(m.shape[0])
     voters = np.flatnonzero(ptp >= FUSE_MIN_PTP * ptp.max())
-    per_lead = [qrs_bounds(m[i:i + 1], r, fs, FLOOR_FACTOR_1LEAD) for i in voters]
+    # One lead's slow upstroke is often another wave's tail: the delta wave is judged on
+    # all leads together, from the voted onset.
+    per_lead = [qrs_bounds(m[i:i + 1], r, fs, FLOOR_FACTOR_1LEAD, delta=False) for i in voters]
     tol = FUSE_TOL_S * fs
-
-    def agreeing(vals: list[float | None]) -> np.ndarray:
-        v = np.sort(np.array([x for x in vals if x is not None], dtype=float))
-        if v.size < 3:
-            return np.zeros(0)
-        v = v[np.abs(v - np.median(v)) <= tol]
-        return v if v.size >= 3 else np.zeros(0)
-
-    ons = agreeing([b[0] for b in per_lead])
-    return (float(ons[0]) if ons.size else g_on), g_off
+    rows = np.array([i for i, b in zip(voters, per_lead) if b[0] is not None], dtype=int)
+    vals = np.array([b[0] for b in per_lead if b[0] is not None], dtype=float)
+    if vals.size < 3:
+        return g_on, g_off
+    agree = np.abs(vals - np.median(vals)) <= tol
+    if agree.sum() < 3:
+        return g_on, g_off
+    on = float(vals[agree].min())
+    # The delta wave on the agreeing leads only: a lead out of step is no slurred upstroke.
+    sub = m[rows[agree]]
+    return _delta_onset(sub, spatial_velocity(sub, fs), on, r, fs), g_off
 
 
 def _trapezium(y: np.ndarray, xm: int, xr: int) -> int:
