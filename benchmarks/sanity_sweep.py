@@ -213,9 +213,17 @@ def check(findings, ecg) -> list[tuple[str, str]]:
         for k, e in expect.items():
             if _num(qtc.get(k)) and abs(qtc[k] - e) > 0.01 * e + 1:
                 v.append(("QTc formulas consistent", f"{k} {qtc[k]:.0f} expected {e:.0f} from bazett's RR"))
-        if _num(m.rr_ms) and abs(rr_s * 1000 - m.rr_ms) > 0.2 * m.rr_ms:
-            v.append(("QTc RR ~ rr_ms", f"QTc uses RR {rr_s * 1000:.0f} vs rr_ms {m.rr_ms:.0f}"))
-    if (m.qt_ms is None) != all(x is None for x in qtc.values()):
+        # the engine corrects with the median RR between consecutive dominant beats (the QT is
+        # the dominant beats'); fall back to the mean RR when there is no such pair
+        rr_dom = [b.rr_prev_ms for a, b in zip(m.beats, m.beats[1:])
+                  if a.beat_class == b.beat_class == "dominant" and _num(b.rr_prev_ms)]
+        rr_ref = float(np.median(rr_dom)) if rr_dom else m.rr_ms
+        if _num(rr_ref) and abs(rr_s * 1000 - rr_ref) > 0.05 * rr_ref:
+            v.append(("QTc RR == dominant RR", f"QTc uses RR {rr_s * 1000:.0f} vs dominant RR {rr_ref:.0f} "
+                                               f"(mean {m.rr_ms})"))
+    # QTc needs an RR: a single-beat strip may carry a QT but no QTc
+    if (m.qt_ms is None and any(x is not None for x in qtc.values())) or (
+            m.qt_ms is not None and _num(m.rr_ms) and all(x is None for x in qtc.values())):
         v.append(("QTc formulas consistent", f"QT {m.qt_ms} QTc {qtc}"))
 
     # --- absent waves --------------------------------------------------------
@@ -288,9 +296,11 @@ def check(findings, ecg) -> list[tuple[str, str]]:
         v.append(("interval statements match", f"complete BBB QRS {m.qrs_ms}"))
     if "LQTC" in cs and not any(_num(x) for x in qtc.values()):
         v.append(("interval statements match", "LQTC without QTc"))
-    if "LAD" in cs and (not _num(m.qrs_axis_deg) or not -90 <= m.qrs_axis_deg < -29.5):
+    # in RBBB the axis statements read the net-deflection axis (rules_axis; evidence gives both)
+    rbbb = bool(cs & {"CRBBB", "IRBBB"})
+    if "LAD" in cs and not rbbb and (not _num(m.qrs_axis_deg) or not -90 <= m.qrs_axis_deg < -29.5):
         v.append(("axis statements match", f"LAD axis {m.qrs_axis_deg}"))
-    if "RAD" in cs and (not _num(m.qrs_axis_deg) or not 90 < m.qrs_axis_deg <= 180):
+    if "RAD" in cs and not rbbb and (not _num(m.qrs_axis_deg) or not 90 < m.qrs_axis_deg <= 180):
         v.append(("axis statements match", f"RAD axis {m.qrs_axis_deg}"))
     rhythm = [c for c in codes if VOCAB.get(c) and VOCAB[c].category == "rhythm"]
     if len(m.r_peaks) >= 3 and not rhythm:

@@ -23,3 +23,12 @@ def test_poor_quality_evidence_is_checkable_with_a_count(data_dir):
     assert re.search(r"\b\d+ of 12 leads not used", q[0].evidence[0]), q[0].evidence
     n_bad = sum(v != "good" for v in f.measurements.lead_quality.values())
     assert q[0].evidence[0].startswith(f"{n_bad} of 12")
+
+
+def test_r_peaks_stay_inside_the_recording(data_dir):
+    # CinC Georgia E07541 (100 Hz): a beat cut by the start was aligned to R at sample -1.
+    f = _analyze(data_dir, "cinc/georgia/E07541.hea")
+    r = f.measurements.r_peaks
+    assert r and min(r) >= 0 and max(r) < 1000
+    assert all(b > a for a, b in zip(r, r[1:]))
+    assert f.measurements.n_beats == len(r)

@@ -170,6 +170,8 @@ def measure(ecg) -> Measurements:
     # Align every beat on the dominant QRS, so per-beat fiducials do not inherit the
     # detector's jitter; the median is built from the aligned dominant beats.
     peaks = median_beat.align(xm, peaks, FS, usable, reference=peaks[dom])
+    # Alignment can push a beat cut by the recording's edge outside it (CinC E07541: R at -1).
+    peaks = np.clip(peaks, 0, xm.shape[1] - 1)
     med, r_idx, _ = median_beat.build(xm, peaks[dom], FS, usable, aligned=True)
     rr_stats = rhythm.rr_statistics(peaks / FS)
     rr_dom = None

@@ -252,4 +252,4 @@ def refine_to_extremum(x_ref: np.ndarray, peaks: np.ndarray, fs: float, polarity
     seg = np.where(inside, x_ref[np.clip(idx, 0, n - 1)] * polarity, -np.inf)
     best = idx[np.arange(peaks.size), np.argmax(seg, axis=1)]
     on_edge = (best == peaks - half) | (best == peaks + half)  # full windows only
-    return np.where(on_edge, peaks, best)
+    return np.clip(np.where(on_edge, peaks, best), 0, n - 1)  # never outside the signal
