@@ -32,3 +32,15 @@ def test_r_peaks_stay_inside_the_recording(data_dir):
     assert r and min(r) >= 0 and max(r) < 1000
     assert all(b > a for a, b in zip(r, r[1:]))
     assert f.measurements.n_beats == len(r)
+
+
+@pytest.mark.parametrize("rel", ["qtdb/sel102.hea", "cinc/ptbxl/HR20715.hea"])
+def test_beat_p_wave_ends_before_its_qrs(data_dir, rel):
+    # The per-beat P template, shifted by its own lag, ended 1 sample inside the QRS.
+    f = _analyze(data_dir, rel)
+    checked = 0
+    for b in f.measurements.beats:
+        if b.p_offset is not None and b.qrs_onset is not None:
+            assert b.p_onset < b.p_offset <= b.qrs_onset, (b.r_peak, b.p_onset, b.p_offset, b.qrs_onset)
+            checked += 1
+    assert checked > 5

@@ -254,6 +254,13 @@ def measure(ecg) -> Measurements:
                 bf.t_peak, bf.t_offset = t_pk[k], t_off[k]
             if p_ok_list is not None and p_ok_list[k]:
                 bf.p_onset, bf.p_peak, bf.p_offset = p_on[k], p_pk[k], p_off[k]
+                # The P template slides by its own lag; it may not end inside this beat's QRS
+                # (MIT-BIH 102, QTDB sel102: P offset 1-4 samples after the QRS onset).
+                if bf.p_offset is not None and bf.qrs_onset is not None and bf.p_offset > bf.qrs_onset:
+                    bf.p_offset = bf.qrs_onset
+                    if bf.p_onset is None or bf.p_onset >= bf.p_offset or (
+                            bf.p_peak is not None and bf.p_peak >= bf.p_offset):
+                        bf.p_onset = bf.p_peak = bf.p_offset = None
         else:
             a, b = max(0, peaks[k] - int(0.3 * FS)), min(n_w, peaks[k] + int(0.3 * FS))
             on, off = delineate.qrs_bounds(xu[:, a:b], peaks[k] - a, FS)
