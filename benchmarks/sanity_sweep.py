@@ -394,15 +394,16 @@ def main() -> None:
             per["no exception escapes"][r["source"]] += 1
         for inv in {inv for inv, _ in r["violations"]}:
             per[inv][r["source"]] += 1
-    short = {s: s.replace("cinc-", "c-").replace("ptb-xl", "ptbxl").replace("wfdb-formats", "wfdb")
+    short = {s: s.replace("cinc-ptbxl", "c-ptbxl").replace("cinc-", "").replace("cpsc2018_extra", "cpscx").replace("ptb-xl", "ptbxl")
+             .replace("wfdb-formats", "wfdb").replace("mitdb-", "mit").replace("-test", "9-10")
              for s in sources}
-    w = max(len(k) for k in list(per) + ["records analysed"]) + 1
-    head = f"| {'invariant':<{w}}| " + " | ".join(f"{short[s]:>7}" for s in sources) + " | total |"
-    print(head)
-    print("|" + "-" * (w + 1) + "|" + "|".join("-" * 9 for _ in sources) + "|-------|")
+    w = max(len(k) for k in list(per) + ["records with any violation"]) + 1
+    cw = {s: max(len(short[s]), 5) for s in sources}
+    print(f"| {'invariant':<{w}}| " + " | ".join(f"{short[s]:>{cw[s]}}" for s in sources) + " | total |")
+    print("|" + "-" * (w + 1) + "|" + "|".join("-" * (cw[s] + 2) for s in sources) + "|-------|")
 
     def row(name, counts):
-        print(f"| {name:<{w}}| " + " | ".join(f"{counts.get(s, 0):>7}" for s in sources)
+        print(f"| {name:<{w}}| " + " | ".join(f"{counts.get(s, 0):>{cw[s]}}" for s in sources)
               + f" | {sum(counts.values()):>5} |")
 
     row("records", totals)

@@ -44,3 +44,17 @@ def test_beat_p_wave_ends_before_its_qrs(data_dir, rel):
             assert b.p_onset < b.p_offset <= b.qrs_onset, (b.r_peak, b.p_onset, b.p_offset, b.qrs_onset)
             checked += 1
     assert checked > 5
+
+
+@pytest.mark.parametrize("rel", ["qtdb/sel803.hea", "cinc/cpsc2018/A0115.hea"])
+def test_every_r_peak_lies_inside_its_qrs(data_dir, rel):
+    # The refined R (extremum within 40 ms) fell 1-8 samples before the beat's QRS onset.
+    f = _analyze(data_dir, rel)
+    checked = 0
+    for b in f.measurements.beats:
+        if b.qrs_onset is not None and b.qrs_offset is not None:
+            assert b.qrs_onset <= b.r_peak <= b.qrs_offset, (b.qrs_onset, b.r_peak, b.qrs_offset)
+            checked += 1
+    assert checked > 5
+    r = f.measurements.r_peaks
+    assert all(b > a for a, b in zip(r, r[1:]))

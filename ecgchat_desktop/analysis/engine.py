@@ -266,6 +266,11 @@ def measure(ecg) -> Measurements:
             on, off = delineate.qrs_bounds(xu[:, a:b], peaks[k] - a, FS)
             bf.qrs_onset = to0(None if on is None else a + on)
             bf.qrs_offset = to0(None if off is None else a + off)
+        # The R peak lies inside its QRS: the extremum refinement (up to 40 ms) does not move
+        # with the median's QRS bounds and could leave it just outside them (MIT-BIH 107, 200,
+        # QTDB sel803: 1-9 samples before the onset).
+        if bf.qrs_onset is not None and bf.qrs_offset is not None and bf.qrs_onset < bf.qrs_offset:
+            bf.r_peak = min(max(bf.r_peak, bf.qrs_onset + 1), bf.qrs_offset - 1)
         beats.append(bf)
     m.beats = beats
     m.r_peaks = [b.r_peak for b in beats]
