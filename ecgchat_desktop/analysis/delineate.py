@@ -8,10 +8,13 @@ offset the latest.
   the agreeing leads is the onset (`qrs_bounds_fused`). With fewer than 3 leads, and for
   the offset: spatial velocity v = sqrt(sum_l (x_l[i+1] - x_l[i])^2); searching outwards
   from the steep core of the QRS, the boundary is where v first stays below
-  floor + K × (peak − floor) for 10 ms (K_ON / K_OFF below).
+  floor + K × (peak − floor) for 10 ms (K_ON / K_OFF below). The steep core ends at a long
+  quiet stretch (a separate wave before it is not QRS); the onset moves back over a slurred
+  delta wave (`_delta_onset`); with 3+ leads the offset moves halfway to the leads' median.
 - T peak: maximum of the spatial magnitude of the smoothed (20 ms moving average),
   baseline-corrected leads after the ST segment. T offset: trapezium-area method
-  (Vázquez-Seisdedos et al. 2011) on that spatial magnitude after the T peak.
+  (Vázquez-Seisdedos et al. 2011) on that spatial magnitude after the T peak; after the
+  second phase of a biphasic T (`_second_t_phase`).
 - P wave: spatial magnitude of the smoothed (16 ms moving average) leads, detrended over
   the window, between the previous beat's T end and the QRS; present when its peak
   stands clearly above the window's noise; onset/offset by the trapezium method on each
