@@ -362,6 +362,7 @@ def main() -> None:
     ap.add_argument("--rerun-failing", action="store_true", help="re-analyse records with violations")
     ap.add_argument("--fresh", action="store_true", help="ignore the cache")
     ap.add_argument("--only", default="", help="id prefix (e.g. mitdb/ or ptb-xl/00012)")
+    ap.add_argument("--no-cli", action="store_true", help="skip the `ecgchat analyze --json` pass")
     ap.add_argument("--list", default="", help="print every violation of this invariant ('' none, 'all')")
     args = ap.parse_args()
 
@@ -386,6 +387,8 @@ def main() -> None:
             r["source"] = src
             results.append(r)
 
+    if not args.no_cli:
+        cli_pass(jobs, results)
     sources = list(dict.fromkeys(r["source"] for r in results))  # job order
     per = defaultdict(Counter)  # invariant -> source -> n records violating
     totals = Counter()
@@ -423,6 +426,49 @@ def main() -> None:
             for inv, detail in r["violations"]:
                 if args.list in ("all", inv):
                     print(f"  {r['id']} [{inv}] {detail} {r.get('summary', {}).get('codes', '')}")
+
+
+def cli_pass(jobs, results) -> None:
+    """`ecgchat analyze PATH --json` in-process on the first whole record of every source and
+    on every file the readers refuse: same numbers and codes as analyze_ecg, or exit 2 with one
+    stderr line naming the file (the CLI error contract)."""
+    import contextlib
+    import io
+
+    from ecgchat_desktop.cli import main as cli_main
+
+    by_id = {r["id"]: r for r in results}
+    seen_src = set()
+    for rid, src, path, crop in jobs:
+        r = by_id[rid]
+        refused = r["status"] == "reader_error"
+        if crop is not None or r.get("note") or (src in seen_src and not refused) or r["status"] == "exception":
+            continue
+        seen_src.add(src)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                rc = cli_main(["analyze", str(path), "--json"])
+            except SystemExit as exc:
+                rc = exc.code
+            except Exception as exc:
+                rc = f"{type(exc).__name__}: {exc}"
+        if refused:
+            lines = [ln for ln in err.getvalue().splitlines() if ln.strip()]
+            # a multi-segment record may name the segment file that is broken
+            if rc != 2 or len(lines) != 1 or str(path.parent) not in lines[0]:
+                r["violations"].append(("CLI error contract", f"rc {rc} stderr {lines[:2]}"))
+            continue
+        try:
+            data = json.loads(out.getvalue())
+            same = (data.get("hr_bpm") == r["summary"]["hr"]
+                    and [st["code"] for st in data["statements"]] == r["summary"]["codes"])
+            detail = "" if same else f"cli hr {data.get('hr_bpm')} {[st['code'] for st in data['statements']]}"
+        except Exception as exc:
+            same, detail = False, f"rc {rc}: {type(exc).__name__}: {exc}"[:200]
+        if rc != 0 or not same:
+            r["violations"].append(("CLI --json == analyze_ecg", detail or f"rc {rc}"))
 
 
 if __name__ == "__main__":
