@@ -127,6 +127,9 @@ FIRES = [
     ("mitdb", "124@290", "RHYTHM_OTHER"),  # "(NOD" 286.9–311.0 s, junctional rhythm
     ("mitdb", "207@1650", "RHYTHM_OTHER"),  # "(IVR" 1639–1748 s, idioventricular rhythm
     ("ludb", "35", "AFLT"), ("ludb", "52", "AFLT"),    # LUDB "atrial flutter, typical"
+    # "(PREX" 131.9–148.2 s, the only pre-excited record: PR 116 ms, QRS 142 ms, slurred first R
+    # in MLII and V1 (the V1 R is followed by an S and a small R′; its delta is the first R's)
+    ("mitdb", "230@138", "WPW"),
     # --- conduction
     ("ludb", "120", "ILBBB"),             # LUDB "incomplete left bundle branch block"
     ("ptbxl", "349", "IVCD"),
@@ -150,9 +153,6 @@ FIRES = [
 NO_REAL_EXAMPLE = {
     "3AVB": "no unpaced complete AV block anywhere: LUDB's five third-degree blocks are all paced, "
             "PTB-XL's waveform records, CinC and MIT-BIH have none",
-    "WPW": "MIT-BIH 230 ('(PREX' 131.9–148.2 s) is the only pre-excited record; the delineation there "
-           "takes the delta wave into the P wave (P 128 ms, PR 142 ms, QRS 86 ms, no delta flagged), "
-           "so the rule's inputs are wrong: a measurement fix, not a rule fix (see MIT-BIH 230 below)",
     "STEMI_SGARBOSSA": "no LBBB or paced record with an acute infarction (PTB-XL's LBBB + infarction "
                        "labels are old infarcts and in folds 9–10); CinC Q2428 fires it on an LBBB-like QRS "
                        "but is labelled 'MI' and nonspecific IVCD, neither LBBB nor acute, so it proves nothing",

@@ -79,6 +79,7 @@ def _qrs_waves(q: np.ndarray, fs: float, out: LeadAmplitudes) -> None:
     ra, rb, re_ = pos[0]
     out.r_mv, out.r_ms = re_, (rb - ra) * 1000.0 / fs
     r_peak = ra + int(np.argmax(q[ra:rb]))
+    first_r_peak = r_peak  # the delta wave is the upstroke of the first R, not of an R′
     out.notched_r = _notched(q[ra:rb], fs)
     rest = lobes[first_pos + 1:]
     if rest and rest[0][2] < 0:
@@ -94,11 +95,11 @@ def _qrs_waves(q: np.ndarray, fs: float, out: LeadAmplitudes) -> None:
     out.r_peak_time_ms = r_peak * 1000.0 / fs
     # Delta wave: slurred initial upstroke — reaching 40 % of the R amplitude takes at
     # least 30 ms and 64 % of the time to the R peak (a straight upstroke takes 40 %).
-    if out.q_mv is None and r_peak > 0 and out.r_mv >= 0.3:
-        rise = np.flatnonzero(q[: r_peak + 1] >= 0.4 * out.r_mv)
+    if out.q_mv is None and first_r_peak > 0 and out.r_mv >= 0.3:
+        rise = np.flatnonzero(q[: first_r_peak + 1] >= 0.4 * out.r_mv)
         if rise.size:
             t40 = rise[0]
-            out.delta_wave = bool(t40 >= 0.03 * fs and t40 >= 0.64 * r_peak)
+            out.delta_wave = bool(t40 >= 0.03 * fs and t40 >= 0.64 * first_r_peak)
         else:
             out.delta_wave = False
     else:
