@@ -457,7 +457,7 @@ def report(rows: list[dict], seconds: float) -> None:
     print()
     print("| metric | value |")
     print("|---|---|")
-    print(f"| accuracy (model text) | {sum(r['correct'] for r in rows) / len(rows):.1%} |")
+    print(f"| accuracy (answer as shown; conclusions are program drafts) | {sum(r['correct'] for r in rows) / len(rows):.1%} |")
     print(f"| wrong claims found by the oracle | {n_wrong} in {sum(bool(r['oracle_wrong']) for r in rows)} answers |")
     print(f"| unflagged-wrong-claim rate (unflagged / wrong claims) | "
           f"{(n_unfl / n_wrong if n_wrong else 0):.1%} ({n_unfl}/{n_wrong}) |")
