@@ -328,6 +328,7 @@ def measure(ecg) -> Measurements:
         if p_global:
             m.p_ms = _ms(bounds.p_offset - bounds.p_onset)
             m.pr_ms = _ms(bounds.qrs_onset - bounds.p_onset)
+        _withhold_impossible_intervals(m, notes)
     rr_for_qtc = rr_dom * 1000.0 if rr_dom else m.rr_ms
     m.qtc_ms = rhythm.qtc(m.qt_ms, rr_for_qtc)
 
@@ -385,6 +386,30 @@ def measure(ecg) -> Measurements:
     if peaks.size < 3:
         notes.append(f"only {peaks.size} beats detected: median beat unreliable")
     return m
+
+
+# Widths no heart produces: a value beyond them means the boundaries were put on something else
+# (a pacing spike, a notch, noise), so it is withheld rather than shown. Long values are never
+# withheld: a very long QT or P may be real and is the one a physician must not miss.
+QRS_MIN_PLAUSIBLE_MS = 40.0
+P_MAX_PLAUSIBLE_MS = 250.0
+QT_MIN_PLAUSIBLE_MS = 200.0
+QT_MIN_CHECK_BELOW_BPM = 150.0  # in faster rhythms a QT under 200 ms is possible
+
+
+def _withhold_impossible_intervals(m: Measurements, notes: list[str]) -> None:
+    if m.qrs_ms is not None and m.qrs_ms < QRS_MIN_PLAUSIBLE_MS:
+        notes.append(f"QRS boundaries unreliable ({m.qrs_ms:.0f} ms < {QRS_MIN_PLAUSIBLE_MS:.0f} ms, "
+                     "narrower than any QRS; pacing spike or notch?): QRS and QT withheld")
+        m.qrs_ms = m.qt_ms = None
+    if m.p_ms is not None and m.p_ms > P_MAX_PLAUSIBLE_MS:
+        notes.append(f"P boundaries unreliable ({m.p_ms:.0f} ms > {P_MAX_PLAUSIBLE_MS:.0f} ms): P and PR withheld")
+        m.p_ms = m.pr_ms = None
+    if (m.qt_ms is not None and m.qt_ms < QT_MIN_PLAUSIBLE_MS
+            and (m.hr_bpm is None or m.hr_bpm < QT_MIN_CHECK_BELOW_BPM)):
+        notes.append(f"T end unreliable (QT {m.qt_ms:.0f} ms < {QT_MIN_PLAUSIBLE_MS:.0f} ms at a rate under "
+                     f"{QT_MIN_CHECK_BELOW_BPM:.0f}/min): QT withheld")
+        m.qt_ms = None
 
 
 def _r(v: float | None) -> int | None:
