@@ -46,3 +46,12 @@ def test_paced_ludb_record_gets_no_spike_width_qrs(data_dir):
     if m.qrs_ms is None:
         assert m.qt_ms is None and all(v is None for v in m.qtc_ms.values())
         assert any("QRS boundaries unreliable" in n for n in m.analysis_notes)
+
+
+def test_withheld_p_takes_its_axis_and_overlays_with_it(data_dir):
+    # QTDB sel104: the P boundaries span ~300 ms (a T/U wave read as P); nothing P-derived is kept.
+    m = measure(read_ecg(data_dir / "qtdb" / "sel104.hea"))
+    assert m.p_ms is None or m.p_ms <= 250.0
+    if any("P boundaries unreliable" in n for n in m.analysis_notes):
+        assert m.pr_ms is None and m.p_axis_deg is None and m.p_per_qrs is None
+        assert all(b.p_onset is None for b in m.beats)

@@ -329,6 +329,12 @@ def measure(ecg) -> Measurements:
             m.p_ms = _ms(bounds.p_offset - bounds.p_onset)
             m.pr_ms = _ms(bounds.qrs_onset - bounds.p_onset)
         _withhold_impossible_intervals(m, notes)
+        if p_global and m.p_ms is None:  # P withheld as implausible: no P axis, amplitudes or overlay
+            p_global = False
+            m.p_per_qrs = m.atrial_rate_bpm = None  # counted with the same unreliable P template
+            notes[:] = [n for n in notes if not n.startswith("P waves without QRS")]
+            for b in beats:
+                b.p_onset = b.p_peak = b.p_offset = None
     rr_for_qtc = rr_dom * 1000.0 if rr_dom else m.rr_ms
     m.qtc_ms = rhythm.qtc(m.qt_ms, rr_for_qtc)
 
