@@ -369,3 +369,29 @@ def test_a_qtc_limit_without_a_formula_is_judged_by_the_programs_formula():
     assert check_answer("No, the QTc above 500 ms, putting the patient at risk, is not there.", f).verdict == "verified"
     assert check_answer("The QTc by Bazett is above 500 ms.", f).verdict == "verified"
     assert check_answer("The QTc is 509 ms.", f).verdict == "verified"
+
+
+# --- diagnoses the program never states ----------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Premature ventricular complex with torsade de pointes.",
+    "The ECG shows a Brugada pattern.",
+    "This tracing suggests hyperkalemia.",
+    "The patient has pericarditis.",
+])
+def test_diagnoses_outside_the_program_are_unsupported(text):
+    report = check_answer(text, NORMAL)
+    flagged = [c for c in report.flagged if c.status == UNSUPPORTED and "not assessed" in c.reason]
+    assert flagged, [c.to_dict() for c in report.claims]
+    assert report.verdict != "verified" and "?" in annotate(text, report)
+
+
+def test_denying_a_diagnosis_outside_the_program_is_no_claim_against_it():
+    report = check_answer("There is no evidence of hyperkalemia or Brugada pattern.", NORMAL)
+    assert report.verdict == "verified", [c.to_dict() for c in report.claims]
+
+
+def test_questions_about_unassessed_diagnoses_get_no_yes_or_no_prefix():
+    from ecgchat_desktop.chat.session import answer_prefix
+    assert answer_prefix(NORMAL, "Does this ECG show a Brugada pattern?") == ""
+    assert answer_prefix(NORMAL, "Does this ECG show atrial fibrillation?") == "No,"

@@ -250,6 +250,19 @@ _UMBRELLA_TERMS: dict[str, tuple[str, ...]] = {
     "atrial flutter": ("AFLT",),
 }
 
+# Diagnoses an ECG can raise but the program never states: a claim of one is unsupported by
+# construction (the 135M model adds "torsade de pointes" to a PVC). Negated, they are fine.
+NOT_ASSESSED = "NOT_ASSESSED"
+_NOT_ASSESSED_TERMS = (
+    "torsade de pointes", "torsades de pointes", "torsades", "Brugada pattern", "Brugada syndrome", "Brugada",
+    "hyperkalemia", "hyperkalaemia", "hypokalemia", "hypokalaemia", "hypercalcemia", "hypercalcaemia",
+    "hypocalcemia", "hypocalcaemia", "pericarditis", "myocarditis", "pulmonary embolism", "Wellens syndrome",
+    "Wellens sign", "de Winter", "early repolarization", "early repolarisation", "digoxin effect",
+    "digitalis effect", "dextrocardia", "electrical alternans", "sick sinus syndrome", "sinus arrest",
+    "asystole", "Takotsubo", "cardiomyopathy", "congenital heart defect", "congenital heart disease",
+    "ventricular aneurysm", "heart failure", "cardiac arrest",
+)
+
 # A claim of code X is also true when one of these (more specific or more severe) is present.
 _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "SR": ("SBRAD", "STACH", "SARRH"),
@@ -303,6 +316,8 @@ def _term_index() -> tuple[re.Pattern, re.Pattern, dict[str, tuple[str, ...]]]:
             index.setdefault(term, set()).update(codes)
         else:
             index.setdefault(_norm(term), set()).update(codes)
+    for term in _NOT_ASSESSED_TERMS:
+        index.setdefault(_norm(term), set()).add(NOT_ASSESSED)
     words = sorted((k for k in index if k not in sensitive), key=len, reverse=True)
     # Hyphens and spaces are interchangeable ("ST-elevation", "ST elevation"); plural s allowed.
     alt = "|".join(r"[\s\-]+".join(re.escape(w) for w in k.split(" ")) for k in words)
@@ -888,6 +903,8 @@ def _diagnoses(sentence: str, offset: int, present: set[str], report: ClaimRepor
             conflict = _conflicting(codes, present)
             if conflict:
                 claim.status, claim.reason = CONTRADICTED, f"the findings say {conflict}"
+            elif codes == (NOT_ASSESSED,):
+                claim.status, claim.reason = UNSUPPORTED, "not assessed by the program (none of its statements)"
             else:
                 claim.status, claim.reason = UNSUPPORTED, "not among the program's findings"
         report.claims.append(claim)

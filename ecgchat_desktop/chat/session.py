@@ -112,6 +112,9 @@ def relevant_facts(findings, question: str) -> list[str]:
     for term, codes in claims_mod.terms_in(question):
         asked_codes.append((term, codes))
     for term, codes in asked_codes:
+        if codes == (claims_mod.NOT_ASSESSED,):
+            facts.append(f"The program does not assess {term}: it is not among the program's findings")
+            continue
         hits = [present[c] for c in codes if c in present]
         # Worded as the answer's first words: small models copy what is nearest.
         if hits:
@@ -139,8 +142,8 @@ def answer_prefix(findings, question: str) -> str:
     if not _YES_NO_QUESTION.match(question):
         return ""
     asked = claims_mod.terms_in(question)
-    if not asked:
-        return ""
+    if not asked or any(codes == (claims_mod.NOT_ASSESSED,) for _, codes in asked):
+        return ""  # the program cannot say yes or no to what it does not assess
     present = {s.code for s in findings.statements}
     found = []
     for _, codes in asked:
