@@ -92,8 +92,8 @@ def measure(ecg) -> Measurements:
     filled = _fill_nan(raw)
 
     # 1. Pacing spikes on the raw signal (filters would smear them).
-    spikes0 = pacing.detect_spikes(filled, fs0)
-    if fs0 < pacing.MIN_RATE_HZ:
+    spikes0, spike_mode = pacing.detect_spikes_with_mode(filled, fs0)
+    if fs0 < pacing.SMEARED_MIN_RATE_HZ:
         notes.append(f"sampling rate {fs0:g} Hz: pacing spikes cannot be detected")
 
     # 2. Working rate and cleaning. Candidate spikes are confirmed against a first QRS
@@ -103,9 +103,12 @@ def measure(ecg) -> Measurements:
     if spikes0.size:
         spikes_w = np.round(spikes0 * FS / fs0).astype(np.int64)
         first = qrs_detect.detect(xc, FS)
-        keep = pacing.confirm_spikes(spikes_w, first, FS)
+        keep = pacing.confirm_spikes(spikes_w, first, FS, pacing.SMEARED_MIN_FRACTION_OF_BEATS
+                                     if spike_mode == "smeared" else 0.0)
         spikes0 = spikes0[np.isin(spikes_w, keep)]
         spikes_w = keep
+        if spikes_w.size and spike_mode == "smeared":
+            notes.append(pacing.SMEARED_NOTE)
         if spikes_w.size:
             xw = pacing.blank_spikes(xw, spikes_w, FS)
             xc, mains = preprocess.clean(xw, FS, mains_hz=mains)

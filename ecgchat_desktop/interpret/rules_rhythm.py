@@ -188,8 +188,11 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     n_paced, how = _paced_beats(ctx)
     paced = n_beats > 0 and n_paced >= 2 and n_paced / n_beats >= PACED_FRACTION_AT_LEAST
     if paced:
+        # Say how the spikes were found when the recording smeared them (band-limited).
+        smeared = [n for n in (m.analysis_notes or []) if "band-limited (smeared)" in n]
         out.append(make_statement("PACE", [
-            f"{how}: {n_paced} of {n_beats} beats (≥ {PACED_FRACTION_AT_LEAST:.0%})", _rate_phrase(hr)]))
+            f"{how}: {n_paced} of {n_beats} beats (≥ {PACED_FRACTION_AT_LEAST:.0%})", *smeared[:1],
+            _rate_phrase(hr)]))
 
     # --- atrial fibrillation / flutter ---------------------------------------------
     af = False
