@@ -102,6 +102,7 @@ FIRES = [
     ("ptbxl", "138", "LVH"),
     ("ptbxl", "146", "Q_INF"),
     ("ptbxl", "177", "Q_ANTSEP"),
+    ("ptbxl", "258", "Q_INF"),  # wide Q in III with a small Q in aVF (Minnesota 1-1-5 style)
     ("ptbxl", "273", "STD"),
     ("ptbxl", "298", "TINV"),
     ("ptbxl", "442", "LVOLT"),
@@ -212,6 +213,7 @@ SILENT = [
     # --- conduction near misses
     ("ptbxl", "338", {"ILBBB", "IVCD", "STEMI_SGARBOSSA", "BORDERLINE"}, "complete LBBB without acute infarction"),
     ("ptbxl", "85", {"Q_ANTSEP"}, "NORM: septal q in V3/V4 under tall R waves"),
+    ("ptbxl", "222", {"Q_ANTSEP"}, "RVH: qR in V1, not a Qr/QS"),
     ("cinc", "ningbo/JS45545", {"STEMI_SGARBOSSA", "CLBBB"}, "ventricular tachycardia: no BBB or Sgarbossa"),
     ("mitdb", "230@50", {"WPW"}, "the WPW patient during normal conduction"),
     ("cinc", "cpsc2018/A0067", {"WPW"}, "short PR with a narrow QRS: no pre-excitation label"),

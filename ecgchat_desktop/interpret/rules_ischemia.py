@@ -30,6 +30,23 @@ Q_OTHER_AT_LEAST_R_FRACTION = 0.2
 SEPTAL_Q_LEADS = ("I", "aVL", "V4", "V5", "V6")
 QS_R_BELOW_MV = 0.05
 QS_DEPTH_AT_LEAST_MV = 0.2
+# Beyond the Universal Definition (Minnesota-code style, as PTB-XL's cardiologists read ASMI):
+# a wide, QS-deep Q in V1 followed by at most a small r (Qr/QS; the r too tall for our QS rule)
+# counts, but only paired with a pathological Q/QS in V2 (V1 belongs to the V1–V2 pair alone).
+# The r limit keeps out the qR of right ventricular hypertrophy. PTB-XL folds 1–8: Q_ANTSEP +2
+# true positives (Q 70–92 ms in V1 with r ≤ 0.06 mV, Q 64–68 ms in V2), no false positive.
+Q_V1_AT_LEAST_MS = 30.0
+Q_V1_AT_LEAST_MV = QS_DEPTH_AT_LEAST_MV
+Q_V1_R_BELOW_Q_FRACTION = 0.25
+# Beyond the Universal Definition (Minnesota code 1-1-5: Q ≥ 50 ms in III plus a Q in aVF): a
+# smaller Q in aVF — Q ≥ 20 ms and ≥ 1/4 of that lead's R — counts with it as inferior Q waves
+# even when the aVF Q stays under 30 ms or 0.1 mV (Minnesota asks 1 mm; our q reads shallow in
+# low-voltage inferior leads). PTB-XL folds 1–8: Q_INF +3 true positives (III Q 60–68 ms);
+# at 40 ms one NORM record (III Q 46 ms) fired too.
+Q_III_WIDE_AT_LEAST_MS = 50.0
+Q_III_WIDE_AT_LEAST_MV = 0.1
+Q_AVF_WITH_III_AT_LEAST_MS = 20.0
+Q_AVF_WITH_III_R_FRACTION = 0.25
 
 # ST elevation at J (UDMI): V2–V3 by sex/age, other leads 0.1 mV.
 STE_V2V3_MEN_40_MV = 0.2
@@ -76,7 +93,15 @@ def _q_line(ctx: RuleContext, lead: str) -> str | None:
             return f"Q in {lead} {a.q_ms:.0f} ms ≥ {Q_V2V3_AT_LEAST_MS:.0f} ms ({depth:.2f} mV deep)"
         return None
     if lead == "V1":
-        return None  # a q in V1 alone is not counted; QS in V1 is handled above
+        # V1 only pairs with V2, so a wide V1 Q never counts alone (normal QS/Qr in V1 needs V2 too).
+        r = a.r_mv or 0.0
+        if a.q_ms >= Q_V1_AT_LEAST_MS and depth >= Q_V1_AT_LEAST_MV \
+                and r < Q_V1_R_BELOW_Q_FRACTION * depth:
+            return (f"Q in V1 {a.q_ms:.0f} ms ≥ {Q_V1_AT_LEAST_MS:.0f} ms and {depth:.2f} mV deep "
+                    f"≥ {Q_V1_AT_LEAST_MV} mV, r after it {r:.2f} mV < {Q_V1_R_BELOW_Q_FRACTION:.0%} of the Q "
+                    "(Qr/QS in V1; criterion beyond the Universal Definition, Minnesota-code style, "
+                    "counted only together with V2)")
+        return None
     r = a.r_mv or 0.0
     ratio_needed = lead in SEPTAL_Q_LEADS
     if a.q_ms >= Q_OTHER_AT_LEAST_MS and depth >= Q_OTHER_AT_LEAST_MV \
@@ -103,12 +128,36 @@ def _territories(ctx: RuleContext, line_for) -> dict[str, list[str]]:
     return hits
 
 
+def _inferior_wide_q_iii(ctx: RuleContext) -> list[str] | None:
+    """Evidence lines for a wide Q in III with a smaller Q in aVF (None when not met)."""
+    iii, avf = ctx.amp("III"), ctx.amp("aVF")
+    if iii is None or avf is None or iii.q_ms is None or avf.q_ms is None:
+        return None
+    iii_mv, avf_mv = abs(iii.q_mv or 0.0), abs(avf.q_mv or 0.0)
+    avf_r = avf.r_mv or 0.0
+    if not (iii.q_ms >= Q_III_WIDE_AT_LEAST_MS and iii_mv >= Q_III_WIDE_AT_LEAST_MV
+            and avf.q_ms >= Q_AVF_WITH_III_AT_LEAST_MS and avf_mv > 0.0
+            and avf_mv >= Q_AVF_WITH_III_R_FRACTION * avf_r):
+        return None
+    return [f"Q in III {iii.q_ms:.0f} ms ≥ {Q_III_WIDE_AT_LEAST_MS:.0f} ms and {iii_mv:.2f} mV deep "
+            f"≥ {Q_III_WIDE_AT_LEAST_MV} mV",
+            f"Q in aVF {avf.q_ms:.0f} ms ≥ {Q_AVF_WITH_III_AT_LEAST_MS:.0f} ms and {avf_mv:.2f} mV deep "
+            f"≥ {Q_AVF_WITH_III_R_FRACTION:.0%} of R {avf_r:.2f} mV",
+            "criterion beyond the Universal Definition (Minnesota-code style: wide Q in III "
+            "with a Q in aVF)"]
+
+
 def _q_waves(ctx: RuleContext) -> list[Statement]:
     if any(ctx.has(c) for c in _SECONDARY_ST_CODES):
         return []
     out: list[Statement] = []
     codes = {"INF": "Q_INF", "ANT": "Q_ANTSEP", "LAT": "Q_LAT"}
-    for terr, lines in _territories(ctx, lambda ld: _q_line(ctx, ld)).items():
+    found = _territories(ctx, lambda ld: _q_line(ctx, ld))
+    if "INF" not in found:
+        wide_iii = _inferior_wide_q_iii(ctx)
+        if wide_iii:
+            found["INF"] = wide_iii
+    for terr, lines in found.items():
         ev = lines + ["in two or more contiguous leads; age of the infarct cannot be judged from the ECG"]
         pairs = {ld for p in TERRITORY_PAIRS[terr] for ld in p}
         note = ctx.exclusion_note(sorted(pairs))

@@ -1,0 +1,157 @@
+"""Pathological Q waves beyond the Universal Definition's plain per-lead limits (rules_ischemia):
+a wide Qr/QS in V1 paired with V2, and a wide Q in III with a smaller Q in aVF. Boundary values
+on hand-built measurements, and real PTB-XL records (folds 1–8) through the full pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecgchat_desktop.analysis import measure
+from ecgchat_desktop.interpret import interpret
+from ecgchat_desktop.interpret import rules_ischemia as RI
+from ecgchat_desktop.io import read_ecg
+from tests.interpret_builders import normal, set_lead
+
+
+def _codes(m) -> set[str]:
+    return {s.code for s in interpret(m)}
+
+
+def _statement(m, code):
+    found = [s for s in interpret(m) if s.code == code]
+    return found[0] if found else None
+
+
+# --- V1 Qr/QS with V2 ---------------------------------------------------------------------------
+def _v1_v2(v1_q_ms=60.0, v1_q_mv=-0.8, v1_r_mv=0.06, v2=True):
+    """V2 has a UDMI Q (≥ 20 ms); V3 none, so only the V1–V2 pair can make Q_ANTSEP. The V1 r is
+    above the QS limit, so only the wide-V1-Q criterion can give V1 its line."""
+    m = normal()
+    set_lead(m, "V1", q_ms=v1_q_ms, q_mv=v1_q_mv, r_mv=v1_r_mv, s_mv=None)
+    if v2:
+        set_lead(m, "V2", q_ms=40.0, q_mv=-0.6, r_mv=0.3, s_mv=None)
+    return m
+
+
+def test_v1_q_alone_needs_v2():
+    assert "Q_ANTSEP" in _codes(_v1_v2())
+    assert "Q_ANTSEP" not in _codes(_v1_v2(v2=False))
+
+
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_V1_AT_LEAST_MS - 1, False), (RI.Q_V1_AT_LEAST_MS, True)])
+def test_v1_q_duration_limit(q_ms, fires):
+    assert ("Q_ANTSEP" in _codes(_v1_v2(v1_q_ms=q_ms))) == fires
+
+
+@pytest.mark.parametrize("depth,fires", [(RI.Q_V1_AT_LEAST_MV - 0.01, False), (RI.Q_V1_AT_LEAST_MV, True)])
+def test_v1_q_depth_limit(depth, fires):
+    # r below the QS limit: at this depth the QS rule and the V1 rule agree
+    assert ("Q_ANTSEP" in _codes(_v1_v2(v1_q_mv=-depth, v1_r_mv=RI.QS_R_BELOW_MV - 0.01))) == fires
+
+
+@pytest.mark.parametrize("r_mv,fires", [(RI.Q_V1_R_BELOW_Q_FRACTION * 0.8, False),
+                                        (RI.Q_V1_R_BELOW_Q_FRACTION * 0.8 - 0.01, True)])
+def test_v1_r_after_the_q_must_stay_small(r_mv, fires):
+    """A qR in V1 (right ventricular hypertrophy) is not a Qr/QS."""
+    assert ("Q_ANTSEP" in _codes(_v1_v2(v1_q_mv=-0.8, v1_r_mv=r_mv))) == fires
+
+
+def test_v1_evidence_names_values_and_that_it_is_beyond_udmi():
+    s = _statement(_v1_v2(v1_q_ms=70.0, v1_q_mv=-0.92), "Q_ANTSEP")
+    v1 = [e for e in s.evidence if e.startswith("Q in V1")][0]
+    assert "70 ms ≥ 30 ms" in v1 and "0.92 mV" in v1 and "beyond the Universal Definition" in v1
+    assert any(e.startswith("Q in V2 40 ms ≥ 20 ms") for e in s.evidence)
+
+
+# --- wide Q in III with a Q in aVF --------------------------------------------------------------
+def _iii_avf(iii_q_ms=60.0, iii_q_mv=-0.4, avf_q_ms=24.0, avf_q_mv=-0.08, avf_r_mv=0.3):
+    """aVF's Q stays under the UDMI 30 ms, so only the wide-III criterion can make Q_INF."""
+    m = normal()
+    set_lead(m, "III", q_ms=iii_q_ms, q_mv=iii_q_mv, r_mv=0.1, s_mv=None)
+    set_lead(m, "aVF", q_ms=avf_q_ms, q_mv=avf_q_mv, r_mv=avf_r_mv)
+    return m
+
+
+def test_wide_q_in_iii_needs_a_q_in_avf():
+    assert "Q_INF" in _codes(_iii_avf())
+    assert "Q_INF" not in _codes(_iii_avf(avf_q_ms=None, avf_q_mv=None))
+
+
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_III_WIDE_AT_LEAST_MS - 1, False), (RI.Q_III_WIDE_AT_LEAST_MS, True)])
+def test_iii_q_duration_limit(q_ms, fires):
+    assert ("Q_INF" in _codes(_iii_avf(iii_q_ms=q_ms))) == fires
+
+
+@pytest.mark.parametrize("depth,fires", [(RI.Q_III_WIDE_AT_LEAST_MV - 0.01, False), (RI.Q_III_WIDE_AT_LEAST_MV, True)])
+def test_iii_q_depth_limit(depth, fires):
+    assert ("Q_INF" in _codes(_iii_avf(iii_q_mv=-depth))) == fires
+
+
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_AVF_WITH_III_AT_LEAST_MS - 1, False),
+                                        (RI.Q_AVF_WITH_III_AT_LEAST_MS, True)])
+def test_avf_q_duration_limit(q_ms, fires):
+    assert ("Q_INF" in _codes(_iii_avf(avf_q_ms=q_ms))) == fires
+
+
+@pytest.mark.parametrize("r_mv,fires", [(0.4, True), (0.41, False)])
+def test_avf_q_against_its_r(r_mv, fires):
+    # Q 0.1 mV: exactly 1/4 of an R of 0.4 mV
+    assert RI.Q_AVF_WITH_III_R_FRACTION == 0.25
+    assert ("Q_INF" in _codes(_iii_avf(avf_q_mv=-0.1, avf_r_mv=r_mv))) == fires
+
+
+def test_wide_iii_evidence_names_values_and_that_it_is_beyond_udmi():
+    s = _statement(_iii_avf(), "Q_INF")
+    assert s.evidence[0] == "Q in III 60 ms ≥ 50 ms and 0.40 mV deep ≥ 0.1 mV"
+    assert s.evidence[1] == "Q in aVF 24 ms ≥ 20 ms and 0.08 mV deep ≥ 25% of R 0.30 mV"
+    assert any("beyond the Universal Definition" in e for e in s.evidence)
+
+
+def test_wide_iii_is_not_used_under_lbbb():
+    m = _iii_avf()
+    m = normal(qrs_ms=150.0, lead_amplitudes=m.lead_amplitudes)
+    for ld in ("I", "aVL", "V5", "V6"):
+        set_lead(m, ld, q_mv=None, q_ms=None, s_mv=None, notched_r=True, r_peak_time_ms=75.0, r_ms=120.0)
+    set_lead(m, "V1", r_mv=0.1, s_mv=-1.5, s_ms=120.0)
+    assert "CLBBB" in _codes(m)
+    assert "Q_INF" not in _codes(m)
+
+
+# --- real records (PTB-XL folds 1–8) ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ptbxl(data_dir):
+    cache = {}
+
+    def get(ecg_id: int):
+        if ecg_id not in cache:
+            path = data_dir / "ptb-xl" / "records500" / f"{ecg_id // 1000 * 1000:05d}" / f"{ecg_id:05d}_hr.hea"
+            cache[ecg_id] = interpret(measure(read_ecg(path)))
+        return cache[ecg_id]
+    return get
+
+
+def _by_code(stmts, code):
+    found = [s for s in stmts if s.code == code]
+    return found[0] if found else None
+
+
+def test_real_asmi_with_qs_in_v1_and_v2_fires(ptbxl):
+    """PTB-XL 307 (ASMI, LVH): Q 92 ms in V1 and 64 ms in V2, each with an r ≤ 0.06 mV."""
+    s = _by_code(ptbxl(307), "Q_ANTSEP")
+    assert s is not None
+    assert any(e.startswith("Q in V1") and "beyond the Universal Definition" in e for e in s.evidence)
+
+
+def test_real_imi_with_wide_q_in_iii_fires(ptbxl):
+    """PTB-XL 258 (IMI): Q 68 ms in III, Q 32 ms but 0.06 mV in aVF (under UDMI's 0.1 mV)."""
+    s = _by_code(ptbxl(258), "Q_INF")
+    assert s is not None
+    assert s.evidence[0].startswith("Q in III") and any("beyond the Universal Definition" in e for e in s.evidence)
+
+
+@pytest.mark.parametrize("ecg_id,code,why", [
+    (222, "Q_ANTSEP", "RVH: qR in V1 (Q 30 ms, R 0.28 mV after it)"),
+    (215, "Q_INF", "NORM: Q 46 ms in III with a small q in aVF"),
+])
+def test_real_near_misses_stay_silent(ptbxl, ecg_id, code, why):
+    assert _by_code(ptbxl(ecg_id), code) is None, why
