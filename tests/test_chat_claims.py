@@ -395,3 +395,16 @@ def test_questions_about_unassessed_diagnoses_get_no_yes_or_no_prefix():
     from ecgchat_desktop.chat.session import answer_prefix
     assert answer_prefix(NORMAL, "Does this ECG show a Brugada pattern?") == ""
     assert answer_prefix(NORMAL, "Does this ECG show atrial fibrillation?") == "No,"
+
+
+def test_calling_an_abnormal_finding_harmless_is_contradicted():
+    f = make_findings(("SR", "CRBBB", "ABNORMAL"))
+    report = check_answer("This right bundle branch block is a normal variant of the condition.", f)
+    sev = [c for c in report.claims if c.kind == "severity"]
+    assert sev and sev[0].status == CONTRADICTED and "abnormal" in sev[0].reason
+    assert report.verdict == "contradicted"
+    # a benign word about a finding the program also rates normal, or a denied one, is no claim
+    assert not [c for c in check_answer("Sinus rhythm is a normal, benign rhythm.", NORMAL).claims
+                if c.kind == "severity"]
+    assert not [c for c in check_answer("The bundle branch block is not benign.", f).claims
+                if c.kind == "severity"]

@@ -38,7 +38,7 @@ PROGRAM_QTC_FORMULA = "fridericia"  # the formula of the program's QTc statement
 
 @dataclass
 class Claim:
-    kind: str                  # "measurement" | "diagnosis" | "quality"
+    kind: str                  # "measurement" | "diagnosis" | "quality" | "certainty" | "severity"
     text: str                  # the span as written
     start: int
     end: int
@@ -671,8 +671,41 @@ def check_answer(text: str, findings) -> ClaimReport:
         _qualitative(sentence, s_start, findings, report, taken)
         if _names_a_diagnosis_of_this_ecg(sentence):
             _diagnoses(sentence, s_start, present, report, taken)
+            _minimising(sentence, s_start, findings, report, taken)
     report.claims.sort(key=lambda c: c.start)
     return report
+
+
+# Calling a finding harmless when the program rates it abnormal or critical ("this right bundle
+# branch block is a normal variant") plays down what the physician must weigh.
+_BENIGN = re.compile(
+    r"\b(normal variants?|benign|harmless|innocent|nothing to worry about|no cause for concern"
+    r"|of no (clinical )?significance|clinically insignificant|not (a )?(concern|serious|dangerous|worrying))\b",
+    re.I)
+_SERIOUS = ("abnormal", "critical")
+
+
+def _minimising(sentence: str, offset: int, findings, report: ClaimReport, taken) -> None:
+    m = _BENIGN.search(sentence)
+    if not m or _negated(sentence, m.start(), m.end()) and not m.group(0).lower().startswith("not"):
+        return
+    severity = {s.code: s.severity for s in findings.statements}
+    serious = []
+    for a, b, term, codes in term_spans(sentence):
+        if _negated(sentence, a, b):
+            continue
+        hit = [c for c in codes if severity.get(c) in _SERIOUS]
+        if hit and len(codes) <= 2:
+            serious.append((term, hit))
+    if not serious:
+        return
+    span = (offset + m.start(), offset + m.end())
+    if _overlaps(*span, taken):
+        return
+    names = "; ".join(f"{term} ({severity[c[0]]})" for term, c in serious)
+    report.claims.append(Claim("severity", m.group(0), span[0], span[1], status=CONTRADICTED,
+                               reason=f"the program rates {names}", codes=tuple(c for _, cs in serious for c in cs)))
+    taken.append(span)
 
 
 # Model text must never present a machine statement as a confirmed diagnosis.
