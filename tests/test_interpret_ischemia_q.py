@@ -155,3 +155,53 @@ def test_real_imi_with_wide_q_in_iii_fires(ptbxl):
 ])
 def test_real_near_misses_stay_silent(ptbxl, ecg_id, code, why):
     assert _by_code(ptbxl(ecg_id), code) is None, why
+
+
+# --- short but deep-against-R lateral Q -------------------------------------------------------
+def _lateral(q_ms=24.0, q_mv=-0.15, r_mv=0.44, leads=("I", "aVL")):
+    """Q under the UDMI's 30 ms in both leads of a lateral pair, nothing else pathological."""
+    m = normal()
+    for ld in leads:
+        set_lead(m, ld, q_ms=q_ms, q_mv=q_mv, r_mv=r_mv)
+    return m
+
+
+def test_short_lateral_q_needs_both_leads_of_a_pair():
+    assert "Q_LAT" in _codes(_lateral())
+    assert "Q_LAT" in _codes(_lateral(leads=("V5", "V6")))
+    assert "Q_LAT" not in _codes(_lateral(leads=("I",)))
+    assert "Q_LAT" not in _codes(_lateral(leads=("aVL", "V6")))
+
+
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_LAT_SHORT_AT_LEAST_MS - 1, False), (RI.Q_LAT_SHORT_AT_LEAST_MS, True)])
+def test_short_lateral_q_duration_limit(q_ms, fires):
+    assert ("Q_LAT" in _codes(_lateral(q_ms=q_ms))) == fires
+
+
+@pytest.mark.parametrize("depth,fires", [(RI.Q_LAT_SHORT_AT_LEAST_MV - 0.01, False), (RI.Q_LAT_SHORT_AT_LEAST_MV, True)])
+def test_short_lateral_q_depth_limit(depth, fires):
+    assert ("Q_LAT" in _codes(_lateral(q_mv=-depth, r_mv=0.2))) == fires
+
+
+@pytest.mark.parametrize("r_mv,fires", [(0.8, True), (0.81, False)])
+def test_short_lateral_q_against_its_r(r_mv, fires):
+    """The septal q of a normal tall R stays silent: Q 0.2 mV is 1/4 of an R of 0.8 mV."""
+    assert RI.Q_LAT_SHORT_R_FRACTION == 0.25
+    assert ("Q_LAT" in _codes(_lateral(q_mv=-0.2, r_mv=r_mv))) == fires
+
+
+def test_short_lateral_q_evidence():
+    s = _statement(_lateral(), "Q_LAT")
+    assert "Q in I 24 ms ≥ 20 ms and 0.15 mV deep ≥ 0.1 mV and ≥ 25% of R 0.44 mV" in s.evidence
+    assert any("beyond the Universal Definition" in e for e in s.evidence)
+
+
+def test_real_lateral_infarct_with_short_q_fires(ptbxl):
+    """PTB-XL 409 (LMI): Q 24 ms in I and 28 ms in aVL, each about 1/3 of its R."""
+    s = _by_code(ptbxl(409), "Q_LAT")
+    assert s is not None and any("beyond the Universal Definition" in e for e in s.evidence)
+
+
+def test_real_normal_septal_q_stays_silent(ptbxl):
+    """PTB-XL 488 (NORM): septal q in I, aVL, V5 and V6 under tall R waves."""
+    assert _by_code(ptbxl(488), "Q_LAT") is None
