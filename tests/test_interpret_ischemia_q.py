@@ -173,12 +173,12 @@ def test_short_lateral_q_needs_both_leads_of_a_pair():
     assert "Q_LAT" not in _codes(_lateral(leads=("aVL", "V6")))
 
 
-@pytest.mark.parametrize("q_ms,fires", [(RI.Q_LAT_SHORT_AT_LEAST_MS - 1, False), (RI.Q_LAT_SHORT_AT_LEAST_MS, True)])
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_SHORT_AT_LEAST_MS - 1, False), (RI.Q_SHORT_AT_LEAST_MS, True)])
 def test_short_lateral_q_duration_limit(q_ms, fires):
     assert ("Q_LAT" in _codes(_lateral(q_ms=q_ms))) == fires
 
 
-@pytest.mark.parametrize("depth,fires", [(RI.Q_LAT_SHORT_AT_LEAST_MV - 0.01, False), (RI.Q_LAT_SHORT_AT_LEAST_MV, True)])
+@pytest.mark.parametrize("depth,fires", [(RI.Q_SHORT_AT_LEAST_MV - 0.01, False), (RI.Q_SHORT_AT_LEAST_MV, True)])
 def test_short_lateral_q_depth_limit(depth, fires):
     assert ("Q_LAT" in _codes(_lateral(q_mv=-depth, r_mv=0.2))) == fires
 
@@ -186,7 +186,7 @@ def test_short_lateral_q_depth_limit(depth, fires):
 @pytest.mark.parametrize("r_mv,fires", [(0.8, True), (0.81, False)])
 def test_short_lateral_q_against_its_r(r_mv, fires):
     """The septal q of a normal tall R stays silent: Q 0.2 mV is 1/4 of an R of 0.8 mV."""
-    assert RI.Q_LAT_SHORT_R_FRACTION == 0.25
+    assert RI.Q_SHORT_R_FRACTION["LAT"] == 0.25
     assert ("Q_LAT" in _codes(_lateral(q_mv=-0.2, r_mv=r_mv))) == fires
 
 
@@ -205,3 +205,34 @@ def test_real_lateral_infarct_with_short_q_fires(ptbxl):
 def test_real_normal_septal_q_stays_silent(ptbxl):
     """PTB-XL 488 (NORM): septal q in I, aVL, V5 and V6 under tall R waves."""
     assert _by_code(ptbxl(488), "Q_LAT") is None
+
+
+# --- short but deep-against-R inferior Q --------------------------------------------------------
+def _inferior_short(iii=(28.0, -0.35, 0.09), avf=(22.0, -0.15, 0.12)):
+    """PTB-XL 407's inferior Qr (IMI): Q under 30 ms but deeper than its R in III and aVF."""
+    m = normal()
+    for ld, (q_ms, q_mv, r_mv) in (("III", iii), ("aVF", avf)):
+        set_lead(m, ld, q_ms=q_ms, q_mv=q_mv, r_mv=r_mv)
+    return m
+
+
+def test_short_inferior_q_fires_and_says_so():
+    s = _statement(_inferior_short(), "Q_INF")
+    assert "Q in aVF 22 ms ≥ 20 ms and 0.15 mV deep ≥ 0.1 mV and ≥ 33% of R 0.12 mV" in s.evidence
+    assert any("beyond the Universal Definition" in e for e in s.evidence)
+
+
+@pytest.mark.parametrize("r_mv,fires", [(0.45, True), (0.46, False)])
+def test_short_inferior_q_against_its_r(r_mv, fires):
+    """Q 0.15 mV against R: 1/3 of 0.45 mV is exactly 0.15 mV."""
+    assert ("Q_INF" in _codes(_inferior_short(avf=(22.0, -0.15, r_mv)))) == fires
+
+
+@pytest.mark.parametrize("q_ms,fires", [(RI.Q_SHORT_AT_LEAST_MS - 1, False), (RI.Q_SHORT_AT_LEAST_MS, True)])
+def test_short_inferior_q_duration_limit(q_ms, fires):
+    assert ("Q_INF" in _codes(_inferior_short(avf=(q_ms, -0.15, 0.12)))) == fires
+
+
+def test_real_inferior_infarct_with_short_q_fires(ptbxl):
+    """PTB-XL 407 (IMI): Q 28 ms in III and 22 ms in aVF, each deeper than its R."""
+    assert _by_code(ptbxl(407), "Q_INF") is not None
