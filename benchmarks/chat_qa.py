@@ -146,6 +146,9 @@ def close(a: float, b: float, fam: str) -> bool:
     return abs(a - b) <= tol
 
 
+RISK_NAMED = re.compile(r"\b(risk|danger|predispos\w*|degenerat\w*|progress\w*)\b[^.;]{0,20}$", re.I)
+
+
 def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
     """(start, end, why) of claims the oracle considers wrong about this ECG."""
     wrong = []
@@ -194,6 +197,8 @@ def oracle_wrong(text: str, f) -> list[tuple[int, int, str]]:
         if DEFINITION.search(sentence) and not re.search(r"\b(this|the) (ecg|tracing|patient)\b", sentence, re.I):
             continue
         for idx, end, term, codes in C.term_spans(sentence):
+            if codes == (C.NOT_ASSESSED,) and RISK_NAMED.search(sentence[max(0, idx - 40):idx]):
+                continue  # "risk of torsade de pointes": a danger named, not a finding claimed
             negated = C._negated(sentence, idx, end)
             backing = set(codes)
             for c in codes:

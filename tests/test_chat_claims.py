@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecgchat_desktop.analysis.measurements import LeadAmplitudes, Measurements
-from ecgchat_desktop.chat.claims import CONTRADICTED, SUPPORTED, UNSUPPORTED, annotate, check_answer
+from ecgchat_desktop.chat.claims import CONTRADICTED, NOT_ASSESSED, SUPPORTED, UNSUPPORTED, annotate, check_answer
 from ecgchat_desktop.findings import Findings
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
@@ -408,3 +408,11 @@ def test_calling_an_abnormal_finding_harmless_is_contradicted():
                 if c.kind == "severity"]
     assert not [c for c in check_answer("The bundle branch block is not benign.", f).claims
                 if c.kind == "severity"]
+
+
+def test_a_risk_named_by_the_program_is_no_claim_of_the_unassessed_diagnosis():
+    text = ("CRITICAL: Markedly prolonged QTc (Fridericia 562 ms ≥ 500 ms) — risk of torsade de pointes. "
+            "It can degenerate into torsades.")
+    report = check_answer(text, NORMAL)
+    assert not [c for c in report.claims if NOT_ASSESSED in c.codes], [c.to_dict() for c in report.claims]
+    assert [c for c in check_answer("The ECG shows torsade de pointes.", NORMAL).claims if NOT_ASSESSED in c.codes]

@@ -263,6 +263,9 @@ _NOT_ASSESSED_TERMS = (
     "ventricular aneurysm", "heart failure", "cardiac arrest",
 )
 
+_RISK_OF = re.compile(r"\b(risk (of|for)|predispos\w* (to|for)|(can|may|might|could) (lead|progress|degenerate) (to|into))\s+$",
+                      re.I)
+
 # A claim of code X is also true when one of these (more specific or more severe) is present.
 _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "SR": ("SBRAD", "STACH", "SARRH"),
@@ -906,6 +909,8 @@ def _diagnoses(sentence: str, offset: int, present: set[str], report: ClaimRepor
         codes = _codes_of(term)
         if not codes:
             continue
+        if codes == (NOT_ASSESSED,) and _RISK_OF.search(sentence[max(0, a - 40):a]):
+            continue  # "risk of torsade de pointes" names a danger, not a finding of this ECG
         used.append((a, b))
         negated = _negated(sentence, a, b)
         claim = Claim("diagnosis", term, offset + a, offset + b, codes=codes, negated=negated)
