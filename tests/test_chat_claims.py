@@ -416,3 +416,13 @@ def test_a_risk_named_by_the_program_is_no_claim_of_the_unassessed_diagnosis():
     report = check_answer(text, NORMAL)
     assert not [c for c in report.claims if NOT_ASSESSED in c.codes], [c.to_dict() for c in report.claims]
     assert [c for c in check_answer("The ECG shows torsade de pointes.", NORMAL).claims if NOT_ASSESSED in c.codes]
+
+
+def test_acute_coronary_syndromes_and_reworded_av_block_are_checked():
+    text = "They were actually having a blocked AV bundle due to a blockage (NSTE-ACS)."
+    report = check_answer(text, NORMAL)
+    flagged = {c.text.lower() for c in report.flagged}
+    assert "blocked av bundle" in flagged and "nste-acs" in flagged, [c.to_dict() for c in report.claims]
+    # "non-ST elevation myocardial infarction" is not read as a claim of STEMI or Q waves
+    codes = [c.codes for c in check_answer("There is a non-ST elevation myocardial infarction.", NORMAL).claims]
+    assert codes == [(NOT_ASSESSED,)]

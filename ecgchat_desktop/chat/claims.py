@@ -248,6 +248,8 @@ _UMBRELLA_TERMS: dict[str, tuple[str, ...]] = {
     "markedly prolonged QTc interval": ("QTC_CRIT",),
     "ventricular fibrillation": ("WCT",),
     "atrial flutter": ("AFLT",),
+    "blocked AV bundle": ("1AVB", "2AVB", "3AVB"),
+    "AV bundle block": ("1AVB", "2AVB", "3AVB"),
 }
 
 # Diagnoses an ECG can raise but the program never states: a claim of one is unsupported by
@@ -261,6 +263,9 @@ _NOT_ASSESSED_TERMS = (
     "digitalis effect", "dextrocardia", "electrical alternans", "sick sinus syndrome", "sinus arrest",
     "asystole", "Takotsubo", "cardiomyopathy", "congenital heart defect", "congenital heart disease",
     "ventricular aneurysm", "heart failure", "cardiac arrest",
+    # an ECG alone never makes these: they need symptoms and troponin
+    "NSTE-ACS", "NSTEMI", "non-ST elevation myocardial infarction", "non-ST-elevation MI",
+    "acute coronary syndrome", "unstable angina",
 )
 
 _RISK_OF = re.compile(r"\b(risk (of|for)|predispos\w* (to|for)|(can|may|might|could) (lead|progress|degenerate) (to|into))\s+$",
