@@ -24,6 +24,22 @@ def data_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def ptbxl_measured(data_dir):
+    """get(n): the measurements of PTB-XL record n (500 Hz), measured once per session."""
+    from ecgchat_desktop.analysis import measure
+    from ecgchat_desktop.io import read_ecg
+
+    cache = {}
+
+    def get(n: int):
+        if n not in cache:
+            path = data_dir / "ptb-xl" / "records500" / f"{n // 1000 * 1000:05d}" / f"{n:05d}_hr.hea"
+            cache[n] = measure(read_ecg(path))
+        return cache[n]
+    return get
+
+
 @pytest.fixture()
 def ecgchat_home(tmp_path, monkeypatch) -> Path:
     """An isolated user data folder (database, settings) for one test."""

@@ -8,22 +8,11 @@ import pytest
 from ecgchat_desktop.analysis import measure
 from ecgchat_desktop.ecg import Patient
 from ecgchat_desktop.interpret import interpret
-from ecgchat_desktop.io import read_ecg
-
-
-def _ptbxl(data_dir, n: int):
-    return data_dir / "ptb-xl" / "records500" / f"{n // 1000 * 1000:05d}" / f"{n:05d}_hr.hea"
 
 
 @pytest.fixture(scope="module")
-def measured(data_dir):
-    cache = {}
-
-    def get(n: int):
-        if n not in cache:
-            cache[n] = measure(read_ecg(_ptbxl(data_dir, n)))
-        return cache[n]
-    return get
+def measured(ptbxl_measured):
+    return ptbxl_measured
 
 
 def test_lvh_fires_on_a_labelled_record(measured):
