@@ -3,31 +3,14 @@ stop, and the conversation stored and shown again when the ECG is reopened."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from ecgchat_desktop.settings import SAMPLES_DIR
+from tests.ui_support import control_noise_ms, start_noise_control
 
 pytestmark = [pytest.mark.gui, pytest.mark.llm, pytest.mark.slow]
 
 SAMPLE = SAMPLES_DIR / "ptbxl-00008" / "00008_hr.hea"
-
-# An idle loop with the same 5 ms tick, in its own process, until told to stop.
-_CONTROL = """
-import sys, threading, time
-stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
-worst, last = 0.0, time.perf_counter()
-while not stop.is_set():
-    time.sleep(0.005)
-    now = time.perf_counter()
-    worst = max(worst, (now - last) * 1000.0 - 5.0)
-    last = now
-print(worst)
-"""
-
 
 @pytest.fixture()
 def window(qtbot, ecgchat_home):
@@ -86,8 +69,7 @@ def test_streamed_answer_verdict_stop_citations_stored_and_reopened(qtbot, windo
     # control process that measures the machine's own scheduling noise at the same time.
     from ecgchat_desktop.ui.watchdog import EventLoopWatchdog
 
-    control = subprocess.Popen([sys.executable, "-c", _CONTROL], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    control = start_noise_control()
     dog = EventLoopWatchdog(interval_ms=5)
     dog.start("generation")
     with qtbot.waitSignal(panel.answerShown, timeout=180_000) as answered:
@@ -95,7 +77,7 @@ def test_streamed_answer_verdict_stop_citations_stored_and_reopened(qtbot, windo
         # While the model writes, the stop button is live and the input is not blocked.
         assert panel.stop_btn.isEnabled()
     dog.stop()
-    noise_ms = float(control.communicate("stop\n", timeout=30)[0].strip() or 0.0)
+    noise_ms = control_noise_ms(control)
     assert dog.max_gap_ms < 100.0 + noise_ms, f"GUI blocked {dog.max_gap_ms:.0f} ms while the model wrote"
     answer = answered.args[0]
     assert len(tokens) > 1 and "".join(tokens).strip()            # streamed, token by token

@@ -4,31 +4,14 @@ event-loop watchdog (a 5 ms QTimer) records the longest gap between its ticks.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from ecgchat_desktop.settings import SAMPLES_DIR
+from tests.ui_support import control_noise_ms, start_noise_control
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 MAX_BLOCK_MS = 100.0
-
-# An idle loop with the same 5 ms tick, in its own process, until told to stop.
-_CONTROL = """
-import sys, threading, time
-stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
-worst, last = 0.0, time.perf_counter()
-while not stop.is_set():
-    time.sleep(0.005)
-    now = time.perf_counter()
-    worst = max(worst, (now - last) * 1000.0 - 5.0)
-    last = now
-print(worst)
-"""
-
 
 def test_event_loop_never_blocked_over_100_ms(qtbot, ecgchat_home, data_dir):
     from PySide6.QtCore import QThreadPool
@@ -49,8 +32,7 @@ def test_event_loop_never_blocked_over_100_ms(qtbot, ecgchat_home, data_dir):
     qtbot.wait(200)
     # The machine's own scheduling noise (shared CI cores), measured AT THE SAME TIME by an
     # idle process ticking the same way; blocking beyond it is what our code adds.
-    control = subprocess.Popen([sys.executable, "-c", _CONTROL], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    control = start_noise_control()
     dog = EventLoopWatchdog(interval_ms=5)
     dog.start("open 30-minute MIT-BIH record (read, filter, analyse, store)")
     with qtbot.waitSignal(win.analysisShown, timeout=120_000):
@@ -75,7 +57,7 @@ def test_event_loop_never_blocked_over_100_ms(qtbot, ecgchat_home, data_dir):
         win.view.vb.translateBy(x=20.0)
         qtbot.wait(15)
     dog.stop()
-    noise_ms = float(control.communicate("stop\n", timeout=30)[0].strip() or 0.0)
+    noise_ms = control_noise_ms(control)
     allowed_ms = MAX_BLOCK_MS + noise_ms
     QThreadPool.globalInstance().waitForDone(60_000)
     assert dog.n_ticks > 100

@@ -34,7 +34,7 @@ def _get_pool() -> ProcessPoolExecutor | None:
             try:
                 # spawn, never fork: the window has threads (Qt, model worker) that fork would copy.
                 _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            except (OSError, ValueError, NotImplementedError):
+            except (OSError, ValueError, NotImplementedError):  # no working process semaphores here
                 _unavailable = True
         return _pool
 
