@@ -106,13 +106,8 @@ def _qrs_waves(q: np.ndarray, fs: float, out: LeadAmplitudes) -> None:
         out.delta_wave = False
 
 
-def lead_amplitudes(x: np.ndarray, bounds: WaveBounds, fs: float) -> LeadAmplitudes:
-    """Measurements on one lead's median beat `x` with the global bounds."""
-    return all_lead_amplitudes(np.asarray(x)[None, :], bounds, fs)[0]
-
-
 def all_lead_amplitudes(med: np.ndarray, bounds: WaveBounds, fs: float) -> list[LeadAmplitudes]:
-    """`lead_amplitudes` of every row of the median beats `med` [leads, samples]: the
+    """The per-lead measurements of every row of the median beats `med` [leads, samples]: the
     window statistics (baseline, QRS area, ST, T and P extremes) for all leads at once,
     only the wave labelling inside the QRS lead by lead."""
     n_leads, n = med.shape

@@ -293,9 +293,7 @@ def measure(ecg) -> Measurements:
     p_global = bounds.p_present and (m.p_wave_fraction or 0.0) >= 0.5
     if not p_global and bounds.p_present:
         notes.append(f"P wave in only {m.p_wave_fraction:.0%} of dominant beats: P measurements withheld")
-        # No P overlays either: a few chance matches are not P waves.
-        for b in beats:
-            b.p_onset = b.p_peak = b.p_offset = None
+        _drop_p_overlays(beats)  # a few chance matches are not P waves
     if p_global:
         # Sinus P waves keep a fixed PR (SD <= 6 ms in every LUDB record with P waves);
         # fibrillation waves that happen to resemble a P wave do not.
@@ -308,8 +306,12 @@ def measure(ecg) -> Measurements:
             m.p_wave_fraction = 0.0
             notes.append(f"P-like waves without a fixed PR (SD {pr_sd_ms:.0f} ms): no P wave reported "
                          "(fibrillation/flutter waves or AV dissociation)")
-            for b in beats:
-                b.p_onset = b.p_peak = b.p_offset = None
+            _drop_p_overlays(beats)
+    if p_global and _ms(bounds.p_offset - bounds.p_onset) > P_MAX_PLAUSIBLE_MS:
+        # Decided before anything is built on this P (P per QRS, axis, overlays, PR).
+        notes.append(_p_unreliable_note(_ms(bounds.p_offset - bounds.p_onset)))
+        p_global = False
+        _drop_p_overlays(beats)
     if p_global and bounds.t_offset is not None and peaks.size >= 2:
         # Conducted P (one per beat with P) plus P waves found between the beats.
         pa = int(bounds.p_onset) - int(0.01 * FS)
@@ -332,12 +334,6 @@ def measure(ecg) -> Measurements:
             m.p_ms = _ms(bounds.p_offset - bounds.p_onset)
             m.pr_ms = _ms(bounds.qrs_onset - bounds.p_onset)
         _withhold_impossible_intervals(m, notes)
-        if p_global and m.p_ms is None:  # P withheld as implausible: no P axis, amplitudes or overlay
-            p_global = False
-            m.p_per_qrs = m.atrial_rate_bpm = None  # counted with the same unreliable P template
-            notes[:] = [n for n in notes if not n.startswith("P waves without QRS")]
-            for b in beats:
-                b.p_onset = b.p_peak = b.p_offset = None
     rr_for_qtc = rr_dom * 1000.0 if rr_dom else m.rr_ms
     m.qtc_ms = rhythm.qtc(m.qt_ms, rr_for_qtc)
 
@@ -406,13 +402,22 @@ QT_MIN_PLAUSIBLE_MS = 200.0
 QT_MIN_CHECK_BELOW_BPM = 150.0  # in faster rhythms a QT under 200 ms is possible
 
 
+def _p_unreliable_note(p_ms: float) -> str:
+    return f"P boundaries unreliable ({p_ms:.0f} ms > {P_MAX_PLAUSIBLE_MS:.0f} ms): P and PR withheld"
+
+
+def _drop_p_overlays(beats) -> None:
+    for b in beats:
+        b.p_onset = b.p_peak = b.p_offset = None
+
+
 def _withhold_impossible_intervals(m: Measurements, notes: list[str]) -> None:
     if m.qrs_ms is not None and m.qrs_ms < QRS_MIN_PLAUSIBLE_MS:
         notes.append(f"QRS boundaries unreliable ({m.qrs_ms:.0f} ms < {QRS_MIN_PLAUSIBLE_MS:.0f} ms, "
                      "narrower than any QRS; pacing spike or notch?): QRS and QT withheld")
         m.qrs_ms = m.qt_ms = None
     if m.p_ms is not None and m.p_ms > P_MAX_PLAUSIBLE_MS:
-        notes.append(f"P boundaries unreliable ({m.p_ms:.0f} ms > {P_MAX_PLAUSIBLE_MS:.0f} ms): P and PR withheld")
+        notes.append(_p_unreliable_note(m.p_ms))
         m.p_ms = m.pr_ms = None
     if (m.qt_ms is not None and m.qt_ms < QT_MIN_PLAUSIBLE_MS
             and (m.hr_bpm is None or m.hr_bpm < QT_MIN_CHECK_BELOW_BPM)):
