@@ -41,6 +41,14 @@ def test_analyze_text_output():
     assert "QRS" in res.stdout and "QTc Bazett" in res.stdout
 
 
+def test_analyze_text_output_says_why_a_value_is_missing(data_dir):
+    # LUDB 74 (paced): the QRS boundaries land on the pacing spike, so QRS and QT are withheld.
+    res = _run(data_dir / "ludb" / "data" / "74.hea")
+    assert res.returncode == 0, res.stderr
+    assert "QRS —" in res.stdout
+    assert "Note: QRS boundaries unreliable" in res.stdout
+
+
 @pytest.mark.parametrize("content", [None, b"not an ecg at all"])
 def test_analyze_bad_input_exit_2(tmp_path, content):
     path = tmp_path / "broken.hea"

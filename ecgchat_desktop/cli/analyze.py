@@ -69,6 +69,8 @@ def run(args) -> int:
     bad = {k: v for k, v in data["lead_quality"].items() if v != "good"}
     if bad:
         print("  Lead quality: " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    for note in data.get("notes") or []:  # why a value is missing or uncertain
+        print(f"  Note: {note}")
     if data["critical"]:
         print("  *** CRITICAL FINDING — review immediately ***")
     print("  Statements (program draft, to be confirmed by a physician):")
