@@ -100,9 +100,18 @@ FIRES = [
     ("ptbxl", "32", "LPFB"),
     ("ptbxl", "413", "IVCD"),
     ("ptbxl", "138", "LVH"),
+    # RVH 100 %: right axis +120°, QR in V1 (R 0.28 mV, no S), S V5 0.86 mV (three-part pattern)
+    ("ptbxl", "222", "RVH"),
+    ("cinc", "ningbo/JS38062", "RVH"),    # RVH label: axis +106°, qR in V1, S V5 1.56 mV
     ("ptbxl", "146", "Q_INF"),
     ("ptbxl", "177", "Q_ANTSEP"),
     ("ptbxl", "258", "Q_INF"),  # wide Q in III with a small Q in aVF (Minnesota 1-1-5 style)
+    # LMI: Q 24 ms in I, 28 ms in aVL (≥ 0.1 mV, ≥ 1/4 of R; Minnesota 1-3 style, beyond UDMI).
+    # The other two lateral-infarct records stay silent, rightly by every criterion used: in PTB-XL
+    # 50 (LMI at 15 % likelihood) the lateral q lasts 20–26 ms (as in the raw samples, not a short
+    # measurement) at 1/8–1/5 of its R; in 181 (ALMI) the infarct Q/QS runs V2–V4 (Q_ANTSEP fires)
+    # and the lateral q is < 0.1 mV (I, aVL, V5).
+    ("ptbxl", "409", "Q_LAT"),
     ("ptbxl", "273", "STD"),
     ("ptbxl", "298", "TINV"),
     ("ptbxl", "442", "LVOLT"),
@@ -161,10 +170,6 @@ NO_REAL_EXAMPLE = {
     "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the RBBB records whose net-area axis "
                     "the terminal S pulls there now have their axis read from the net deflections "
                     "(PTB-XL 424, CinC A0010 below); CinC A0001 still measures −116° that way",
-    "Q_LAT": "the PTB-XL lateral-infarction records (50, 409: LMI; 181: ALMI) measure lateral q waves "
-             "of 20–26 ms, under the 30 ms criterion: a miss, not absent data",
-    "RVH": "the RVH-labelled records (PTB-XL 45 and 222, folds 1–8; CinC ningbo/JS38062) do not fire "
-           "the RVH rule (rules_chamber) as measured: a miss, not absent data",
 }
 
 
@@ -231,6 +236,8 @@ SILENT = [
     ("cinc", "ningbo/JS45544", {"IVCD"}, "ventricular tachycardia: the wide QRS is WCT, not a conduction delay"),
     ("cinc", "cpsc2018/A0001", {"PEDIATRIC"}, "74-year-old"),
     ("ptbxl", "138", {"LVOLT", "RVH"}, "LVH: high, not low, voltage"),
+    ("ptbxl", "474", {"RVH"}, "NORM: axis +98° but QS in V1 and S V5 0.69 mV"),
+    ("cinc", "georgia/E00004", {"RVH"}, "LVH-labelled: axis +116° and S V5 1.09 mV, but rS in V1"),
     ("cinc", "cpsc2018/A0139", {"STEMI_INF", "STEMI_ANT", "STEMI_LAT"}, "ST elevation in one lead only"),
 ]
 

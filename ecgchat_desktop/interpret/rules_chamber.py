@@ -20,6 +20,15 @@ SOKOLOW_MIN_AGE_YEARS = 35
 RVH_R_V1_AT_LEAST_MV = 0.7
 RVH_RV1_SV56_AT_LEAST_MV = 1.05     # R V1 + max(S V5, S V6)
 RVH_AXIS_ABOVE_DEG = 90.0
+# RVH criteria are adult ones: a child's right ventricle is normally dominant (tall R in V1,
+# right axis), so under this age (PEDIATRIC's limit) no RVH is called.
+RVH_MIN_AGE_YEARS = 16.0
+# The classic three-part pattern (right axis deviation, dominant R in V1, dominant S in V5/V6;
+# e.g. Hancock et al., AHA/ACCF/HRS 2009, part V): V1's R counts as dominant when ≥ 0.7 mV or
+# taller than its S (R/S > 1; an initial q does not count against it: qR/QR in V1); V5/V6's S when
+# ≥ 0.7 mV deep or deeper than its R (R/S < 1). An R under this height is an r, never "dominant".
+RVH_V1_DOMINANT_R_AT_LEAST_MV = 0.2
+RVH_S_V56_AT_LEAST_MV = 0.7
 # AHA 2009: P ≥ 120 ms in lead II, or a deep and long terminal negative P in V1 (P-terminal force).
 # Only lead II's own P duration (LeadAmplitudes.p_ms, when the analysis fills it) is used for the
 # duration criterion. The global P (earliest onset to latest offset over all leads) is longer than
@@ -94,20 +103,70 @@ def _lvh(ctx: RuleContext) -> list[Statement]:
     return [make_statement("LVH", ev)]
 
 
+def rv_dominance_lines(ctx: RuleContext) -> list[str] | None:
+    """Evidence for a dominant R in V1 together with a dominant S in V5 or V6 (the voltage part
+    of the three-part RVH pattern); None when either is missing or not measured."""
+    v1 = ctx.amp("V1")
+    if v1 is None or not v1.r_mv:
+        return None
+    r, s = v1.r_mv, abs(v1.s_mv or 0.0)
+    if r >= RVH_R_V1_AT_LEAST_MV:
+        v1_line = f"dominant R in V1: R {r:.2f} mV ≥ {RVH_R_V1_AT_LEAST_MV} mV ({mo.describe(ctx, 'V1')})"
+    elif r >= RVH_V1_DOMINANT_R_AT_LEAST_MV and r > s:
+        shape = "qR/QR" if mo.q_present(ctx, "V1") and s < mo.Q_PRESENT_AT_LEAST_MV else "R/S > 1"
+        v1_line = (f"dominant R in V1: R {r:.2f} mV > S {s:.2f} mV, R ≥ {RVH_V1_DOMINANT_R_AT_LEAST_MV} mV "
+                   f"({shape}; {mo.describe(ctx, 'V1')})")
+    else:
+        return None
+    lateral = []
+    for ld in ("V5", "V6"):
+        a = ctx.amp(ld)
+        if a is None or not a.s_mv:
+            continue
+        sd, rr = abs(a.s_mv), a.r_mv or 0.0
+        if sd >= RVH_S_V56_AT_LEAST_MV:
+            lateral.append(f"deep S in {ld}: {sd:.2f} mV ≥ {RVH_S_V56_AT_LEAST_MV} mV")
+        elif sd > rr:
+            lateral.append(f"dominant S in {ld}: S {sd:.2f} mV > R {rr:.2f} mV (R/S < 1)")
+    if not lateral:
+        return None
+    return [v1_line, *lateral]
+
+
 def _rvh(ctx: RuleContext) -> list[Statement]:
-    if ctx.has("CRBBB", "IRBBB", "WPW", "PACE", "CLBBB"):
+    if ctx.has("CRBBB", "WPW", "PACE", "CLBBB"):
+        return []
+    if ctx.age_years is not None and ctx.age_years < RVH_MIN_AGE_YEARS:
         return []
     rv1 = mo.r_mv(ctx, "V1")
-    if rv1 is None or rv1 < RVH_R_V1_AT_LEAST_MV or not mo.r_dominant(ctx, "V1"):
+    if rv1 is None:
+        return []
+    s56 = [v for v in (mo.s_depth_mv(ctx, "V5"), mo.s_depth_mv(ctx, "V6")) if v is not None]
+    sum_line = None
+    if s56 and rv1 + max(s56) >= RVH_RV1_SV56_AT_LEAST_MV:
+        sum_line = f"R V1 + S V5/V6 = {rv1 + max(s56):.2f} mV ≥ {RVH_RV1_SV56_AT_LEAST_MV} mV"
+    ax = ctx.m.qrs_axis_deg
+    # Right axis deviation, dominant R in V1 and dominant S in V5/V6 together; an incomplete
+    # right bundle branch pattern (a late R in V1) is common in RVH and does not stop it.
+    rv = rv_dominance_lines(ctx)
+    if rv and ctx.has("RAD") and not ctx.qrs_wide:
+        rad = next(s for s in ctx.statements if s.code == "RAD")
+        ev = [f"right axis deviation ({rad.evidence[0]})", *rv]
+        if sum_line:
+            ev.append(sum_line)
+        if ctx.has("IRBBB"):
+            ev.append("with an incomplete right bundle branch block pattern (common in RVH)")
+        return [make_statement("RVH", ev)]
+    # A tall dominant R in V1 with a supporting criterion (not with an RBBB pattern, whose late R
+    # in V1 is conduction, not RV mass).
+    if ctx.has("IRBBB") or rv1 < RVH_R_V1_AT_LEAST_MV or not mo.r_dominant(ctx, "V1"):
         return []
     ev = [f"dominant R in V1 ({mo.describe(ctx, 'V1')}), R ≥ {RVH_R_V1_AT_LEAST_MV} mV"]
-    ax = ctx.m.qrs_axis_deg
-    s56 = [v for v in (mo.s_depth_mv(ctx, "V5"), mo.s_depth_mv(ctx, "V6")) if v is not None]
     support = []
     if ax is not None and ax > RVH_AXIS_ABOVE_DEG:
         support.append(f"QRS axis {ax:+.0f}° > {RVH_AXIS_ABOVE_DEG:+.0f}°")
-    if s56 and rv1 + max(s56) >= RVH_RV1_SV56_AT_LEAST_MV:
-        support.append(f"R V1 + S V5/V6 = {rv1 + max(s56):.2f} mV ≥ {RVH_RV1_SV56_AT_LEAST_MV} mV")
+    if sum_line:
+        support.append(sum_line)
     if not support:
         return []
     return [make_statement("RVH", ev + support)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecgchat_desktop.interpret import morphology as mo
+from ecgchat_desktop.interpret import rules_chamber
 from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
@@ -271,7 +272,11 @@ def _fascicular(ctx: RuleContext) -> list[Statement]:
         q_inf = [ld for ld in ("III", "aVF") if mo.q_present(ctx, ld)]
         v1_r = mo.r_dominant(ctx, "V1")
         rbbb = ctx.has("CRBBB", "IRBBB")
-        if rs_i and r_inf and q_inf and (rbbb or not v1_r):
+        # LPFB is a diagnosis of exclusion (AHA 2009): a dominant R in V1 with a dominant S in
+        # V5/V6 is the right ventricular hypertrophy pattern (rules_chamber), not a fascicle
+        # (CinC ningbo JS38062, labelled RVH: qR in V1, S V5 1.56 mV, late R read as IRBBB).
+        rv_pattern = not ctx.has("CRBBB") and rules_chamber.rv_dominance_lines(ctx) is not None
+        if rs_i and r_inf and q_inf and (rbbb or not v1_r) and not rv_pattern:
             out.append(make_statement("LPFB", [
                 f"{name} {fmt_deg(ax)} within {LPFB_AXIS_DEG[0]:+.0f}° to {LPFB_AXIS_DEG[1]:+.0f}°", *basis,
                 f"rS in I ({mo.describe(ctx, 'I')})", f"R dominant in III ({mo.describe(ctx, 'III')})",
