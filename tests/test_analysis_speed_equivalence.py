@@ -483,3 +483,112 @@ def test_zero_phase_filter_equals_scipy_sosfiltfilt():
         np.testing.assert_array_equal(got, ref)
     with pytest.raises(ValueError):  # too short for the padding: scipy's own error
         preprocess._sosfiltfilt(preprocess._butter(4, 20.0, "lowpass", 500.0), np.ones(10))
+
+
+# --- Median beat: the per-lag alignment loop and numpy's median (the replaced code) ---
+
+def _ref_stack(x, peaks, pre, post):
+    n = x.shape[1]
+    idx = peaks[:, None] + np.arange(-pre, post)[None, :]
+    valid = (idx >= 0) & (idx < n)
+    w = np.transpose(x[:, np.clip(idx, 0, n - 1)], (1, 0, 2)).copy()
+    w[~np.broadcast_to(valid[:, None, :], w.shape)] = np.nan
+    return w
+
+
+def _ref_align(x, peaks, fs, usable, reference=None):
+    from ecgchat_desktop.analysis import median_beat as mb
+
+    peaks = np.asarray(peaks, dtype=np.int64)
+    ref = peaks if reference is None else np.asarray(reference, dtype=np.int64)
+    if peaks.size == 0 or ref.size < 3:
+        return peaks
+    use = usable if usable.any() else np.ones(x.shape[0], bool)
+    lag = int(mb.ALIGN_S * fs)
+    qa, qb = int(0.06 * fs), int(0.08 * fs)
+    if ref.size > mb.MAX_BEATS:
+        ref = ref[np.unique(np.linspace(0, ref.size - 1, mb.MAX_BEATS).astype(int))]
+    core = _ref_stack(x[use], ref, qa, qb)
+    full = ~np.isnan(core).any(axis=(1, 2))
+    tmpl = np.median(core[full], axis=0) if full.sum() >= 3 else np.nanmedian(core, axis=0)
+    tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
+    q = _ref_stack(x[use], peaks, qa + lag, qb + lag)
+    scores = np.full((peaks.size, 2 * lag + 1), -np.inf)
+    for j, s in enumerate(range(-lag, lag + 1)):
+        seg = q[:, :, lag + s: lag + s + qa + qb]
+        seg = seg - np.nanmean(seg, axis=2, keepdims=True)
+        scores[:, j] = np.nansum(seg * tmpl[None], axis=(1, 2))
+    return peaks + (np.argmax(scores, axis=1) - lag)
+
+
+def _ref_build(x, peaks, fs, usable, aligned=False):
+    import warnings
+
+    from ecgchat_desktop.analysis import median_beat as mb
+
+    peaks = np.asarray(peaks, dtype=np.int64)
+    if peaks.size > mb.MAX_BEATS:
+        peaks = peaks[np.unique(np.linspace(0, peaks.size - 1, mb.MAX_BEATS).astype(int))]
+    pre, post = int(mb.PRE_S * fs), int(mb.POST_S * fs)
+    if not aligned and peaks.size >= 3:
+        peaks = _ref_align(x, peaks, fs, usable)
+    stack = _ref_stack(x, peaks, pre, post)
+    whole = ~np.isnan(stack).any(axis=(1, 2))
+    if whole.sum() >= max(3, 0.5 * peaks.size):
+        return np.median(stack[whole], axis=0), pre, peaks
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(stack, axis=0)
+    return np.nan_to_num(med), pre, peaks
+
+
+def _cleaned_with_peaks(data_dir, record, seconds=None):
+    from ecgchat_desktop.io import read_ecg
+
+    ecg = read_ecg(data_dir / (record + ".hea"))
+    fs0 = float(ecg.sampling_rate_hz)
+    raw = np.asarray(ecg.signals_mv, dtype=np.float64)
+    if seconds is not None:
+        raw = raw[:, : int(seconds * fs0)]
+    fs = engine.working_rate_hz(fs0)
+    x, _ = preprocess.clean(preprocess.resample(raw, fs0, fs), fs)
+    return x, qrs_detect.detect(x, fs), fs
+
+
+@pytest.mark.parametrize("record, seconds", [("ludb/data/1", None), ("ludb/data/33", None),
+                                             ("cinc/cpsc2018/A0001", None), ("mitdb/207", 120.0),
+                                             ("mitdb/100", 600.0), ("ptb-xl/records500/00000/00008_hr", None)])
+def test_median_beat_equals_reference_loop(data_dir, record, seconds):
+    from ecgchat_desktop.analysis import median_beat
+
+    x, peaks, fs = _cleaned_with_peaks(data_dir, record, seconds)
+    rng = np.random.default_rng(peaks.size)
+    usable = np.ones(x.shape[0], bool)
+    masks = [usable] + ([usable & (rng.random(x.shape[0]) < 0.6)] if x.shape[0] > 2 else [])
+    # Edge beats (windows leaving the recording), fewer than 3 beats, odd and even counts.
+    sets = [peaks, peaks[1:], peaks[:2], np.concatenate(([5], peaks, [x.shape[1] - 3])), peaks[::3]]
+    for use in masks:
+        for p in sets:
+            np.testing.assert_array_equal(median_beat.align(x, p, fs, use), _ref_align(x, p, fs, use))
+            np.testing.assert_array_equal(median_beat.align(x, p, fs, use, reference=p[::2]),
+                                          _ref_align(x, p, fs, use, reference=p[::2]))
+            for aligned in (False, True):
+                got, ref = median_beat.build(x, p, fs, use, aligned), _ref_build(x, p, fs, use, aligned)
+                np.testing.assert_array_equal(got[0], ref[0])
+                assert got[1] == ref[1]
+                np.testing.assert_array_equal(got[2], ref[2])
+
+
+def test_median_beat_with_gaps_equals_reference_loop():
+    from ecgchat_desktop.analysis import median_beat
+
+    x, peaks = _ecg_like(seed=3, n_leads=4)
+    x[1, 1200:1400] = np.nan  # a gap inside one beat's window: the NaN-aware path
+    for p in (peaks, peaks[:4]):
+        for aligned in (False, True):
+            got, ref = median_beat.build(x, p, 500.0, np.ones(4, bool), aligned), \
+                _ref_build(x, p, 500.0, np.ones(4, bool), aligned)
+            np.testing.assert_array_equal(got[0], ref[0])
+            np.testing.assert_array_equal(got[2], ref[2])
+    # Contiguous like numpy's median: sums over a strided copy round differently downstream.
+    assert median_beat.build(x, peaks[:5], 500.0, np.ones(4, bool), True)[0].flags.c_contiguous

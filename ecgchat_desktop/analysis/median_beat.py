@@ -27,6 +27,35 @@ def _stack(x: np.ndarray, peaks: np.ndarray, pre: int, post: int) -> np.ndarray:
     return w
 
 
+def _median_axis1(w: np.ndarray) -> np.ndarray:
+    """`np.median(w, axis=1)` of NaN-free [leads, beats, len] windows, same numbers (the
+    middle order statistic, or the mean of the two middle ones), by one sort along the beats:
+    several times faster than numpy's partition on the beat axis of this layout."""
+    n = w.shape[1]
+    s = np.sort(w, axis=1)
+    h = n // 2
+    # Contiguous like numpy's result: later sums over a strided view would round differently.
+    return np.ascontiguousarray(s[:, h] if n % 2 else (s[:, h - 1] + s[:, h]) / 2.0)
+
+
+def _lag_scores(q: np.ndarray, tmpl: np.ndarray, n_lags: int, chunk: int = 64) -> np.ndarray:
+    """[beats, n_lags] scores sum((seg - mean(seg)) * tmpl) over leads and samples of every
+    window seg = q[:, :, j: j + len] (len = tmpl's), as the per-lag loop computed them
+    (NaN-aware where q has NaN: windows leaving the recording). All lags of a chunk of beats
+    at once; the windows are copied into [beats, lags, leads, len] so that every sum runs over
+    contiguous memory in the loop's order (same rounding)."""
+    length = tmpl.shape[-1]
+    has_nan = bool(np.isnan(q).any())
+    mean, total = (np.nanmean, np.nansum) if has_nan else (np.mean, np.sum)
+    out = np.empty((q.shape[0], n_lags))
+    for a in range(0, q.shape[0], chunk):
+        v = np.lib.stride_tricks.sliding_window_view(q[a:a + chunk], length, axis=2)[:, :, :n_lags]
+        seg = np.ascontiguousarray(np.transpose(v, (0, 2, 1, 3)))  # [beats, lags, leads, len]
+        seg = seg - mean(seg, axis=3, keepdims=True)
+        out[a:a + chunk] = total(seg * tmpl, axis=(2, 3))
+    return out
+
+
 def align(x: np.ndarray, peaks: np.ndarray, fs: float, usable: np.ndarray,
           reference: np.ndarray | None = None) -> np.ndarray:
     """Each fiducial shifted (within +-10 ms) to best match the median QRS of the
@@ -40,16 +69,13 @@ def align(x: np.ndarray, peaks: np.ndarray, fs: float, usable: np.ndarray,
     qa, qb = int(0.06 * fs), int(0.08 * fs)
     if ref.size > MAX_BEATS:
         ref = ref[np.unique(np.linspace(0, ref.size - 1, MAX_BEATS).astype(int))]
-    core = _stack(x[use], ref, qa, qb)
+    xs = x if use.all() else x[use]
+    core = _stack(xs, ref, qa, qb)
     full = ~np.isnan(core).any(axis=(1, 2))
     tmpl = np.median(core[full], axis=0) if full.sum() >= 3 else np.nanmedian(core, axis=0)
     tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
-    q = _stack(x[use], peaks, qa + lag, qb + lag)  # [beats, leads, len]
-    scores = np.full((peaks.size, 2 * lag + 1), -np.inf)
-    for j, s in enumerate(range(-lag, lag + 1)):
-        seg = q[:, :, lag + s: lag + s + qa + qb]
-        seg = seg - np.nanmean(seg, axis=2, keepdims=True)
-        scores[:, j] = np.nansum(seg * tmpl[None], axis=(1, 2))
+    q = _stack(xs, peaks, qa + lag, qb + lag)  # [beats, leads, len]
+    scores = _lag_scores(q, tmpl, 2 * lag + 1)
     return peaks + (np.argmax(scores, axis=1) - lag)
 
 
@@ -63,10 +89,15 @@ def build(x: np.ndarray, peaks: np.ndarray, fs: float, usable: np.ndarray,
     pre, post = int(PRE_S * fs), int(POST_S * fs)
     if not aligned and peaks.size >= 3:
         peaks = align(x, peaks, fs, usable)
+    n = x.shape[1]
+    whole = (peaks - pre >= 0) & (peaks + post <= n)  # windows inside the recording
+    if whole.sum() >= max(3, 0.5 * peaks.size) and not np.isnan(x).any():
+        # Beats with a complete window only: plain median, much faster than nanmedian.
+        idx = peaks[whole][:, None] + np.arange(-pre, post)[None, :]
+        return _median_axis1(x[:, idx]), pre, peaks
     stack = _stack(x, peaks, pre, post)
     whole = ~np.isnan(stack).any(axis=(1, 2))
     if whole.sum() >= max(3, 0.5 * peaks.size):
-        # Beats with a complete window only: plain median, much faster than nanmedian.
         return np.median(stack[whole], axis=0), pre, peaks
     import warnings
 
