@@ -158,3 +158,62 @@ def test_pre_qrs_coherence_repeating_wave_vs_random_activity():
     use = np.zeros(onsets.size, bool)
     use[:4] = True
     assert pre_qrs_coherence(sinus, onsets, fs, use) is None
+
+
+# --- one P per QRS against a far-off flutter peak; the "P" of 2:1 flutter withheld ----------------
+
+def _p_per_qrs_case(p_per_qrs: float, pf: float = 1.0, rate: float = 300.0, hr: float = 75.0):
+    # P waves measured before every QRS, plus a residual flutter peak (4:1 at 75/min).
+    return normal(hr, p_wave_fraction=pf, p_per_qrs=p_per_qrs, atrial_organisation=0.6,
+                  atrial_spectral_rate_bpm=rate)
+
+
+def test_one_p_per_qrs_overrules_a_slow_conduction_flutter_peak_at_its_thresholds():
+    from ecgchat_desktop.analysis import flutter as F
+    below = F.SINGLE_P_PER_QRS_BELOW
+    codes = _codes(_p_per_qrs_case(below - 0.01))
+    assert "AFLT" not in codes and "SR" in codes
+    assert "AFLT" in _codes(_p_per_qrs_case(below))                     # P waves between the beats
+    assert "AFLT" in _codes(_p_per_qrs_case(1.0, pf=F.SINGLE_P_FRACTION_AT_LEAST - 0.01))
+    assert "AFLT" not in _codes(_p_per_qrs_case(1.0, pf=F.SINGLE_P_FRACTION_AT_LEAST))
+    # Conduction ratio: at 2:1 the second flutter wave hides in the T, so one "P" per QRS is no
+    # argument against flutter there.
+    hr = 120.0
+    ratio = F.SINGLE_P_CONDUCTION_AT_LEAST
+    assert "AFLT" not in _codes(_p_per_qrs_case(1.0, rate=ratio * hr, hr=hr))
+    assert "AFLT" in _codes(_p_per_qrs_case(1.0, rate=ratio * hr - 1.0, hr=hr))
+
+
+def test_overruled_flutter_peak_is_explained_in_the_sinus_evidence():
+    sr = next(s for s in interpret(_p_per_qrs_case(1.0), MAN_50) if s.code == "SR")
+    assert any("300/min" in e and "4.0 × the QRS rate" in e and "not taken as flutter" in e for e in sr.evidence)
+
+
+def test_p_is_flutter_wave_follows_the_rule_criteria():
+    from ecgchat_desktop.analysis import flutter as F
+    assert F.p_is_flutter_wave(0.5, 270.0, 135.0, 1.0, 1.0)          # 2:1: the "P" is a flutter wave
+    assert not F.p_is_flutter_wave(0.5, 270.0, 67.0, 1.0, 1.0)       # 4:1 with one P per QRS: P kept
+    assert not F.p_is_flutter_wave(F.ORGANISATION_AT_LEAST - 0.01, 270.0, 135.0, 1.0, 1.0)
+    assert not F.p_is_flutter_wave(None, None, 135.0, 1.0, 1.0)
+
+
+def test_mitdb_101_normal_sinus_is_not_flutter(data_dir):
+    # MIT-BIH 101, 0.5–10.5 s, reference rhythm normal sinus: a V1 residual peak at ~255/min
+    # (3.8 x the QRS rate) with one P per QRS and a fixed PR. Was called atrial flutter.
+    ecg = read_ecg(data_dir / "mitdb" / "101.hea")
+    fs = ecg.sampling_rate_hz
+    m = measure(ecg.with_changes(signals_mv=ecg.signals_mv[:, int(0.5 * fs):int(10.5 * fs)]))
+    codes = {s.code for s in interpret(m, MAN_50)}
+    assert "AFLT" not in codes and codes & {"SR", "SBRAD", "SARRH"}
+    assert m.pr_ms is not None
+
+
+def test_two_to_one_flutter_reports_no_p_measurements(data_dir):
+    # LUDB 35: typical atrial flutter, 2:1 at 132/min. One flutter wave sits before each QRS at a
+    # fixed distance and used to be reported as a P wave (PR 116 ms, P axis 106°) beside "flutter".
+    findings = analyze_ecg(read_ecg(data_dir / "ludb" / "data" / "35.hea"))
+    m = findings.measurements
+    assert "AFLT" in {s.code for s in findings.statements}
+    assert m.pr_ms is None and m.p_ms is None and m.p_axis_deg is None and m.p_per_qrs is None
+    assert all(b.p_onset is None for b in m.beats)
+    assert any("flutter waves" in n and "P, PR and P axis withheld" in n for n in m.analysis_notes)

@@ -324,6 +324,16 @@ def measure(ecg) -> Measurements:
                 m.atrial_rate_bpm = float(m.hr_bpm * m.p_per_qrs)
             if extra.mean() >= 0.3:
                 notes.append(f"P waves without QRS: {m.p_per_qrs:.2f} P per QRS")
+    if p_global and flutter.p_is_flutter_wave(m.atrial_organisation, m.atrial_spectral_rate_bpm, m.hr_bpm,
+                                              m.p_wave_fraction, m.p_per_qrs):
+        # The "P" is a flutter wave (in 2:1 flutter one sits where a P would): the same criteria name
+        # the rhythm flutter (rules_rhythm), so no PR, P axis or P count is built on it.
+        notes[:] = [n for n in notes if not n.startswith("P waves without QRS")]
+        notes.append(flutter.P_AS_FLUTTER_NOTE.format(rate=m.atrial_spectral_rate_bpm))
+        p_global = False
+        m.p_wave_fraction = 0.0
+        m.p_per_qrs = m.atrial_rate_bpm = None
+        _drop_p_overlays(beats)
 
     # 8. Global intervals.
     if bounds.qrs_onset is not None and bounds.qrs_offset is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ecgchat_desktop.analysis import flutter
 from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
@@ -37,15 +38,11 @@ AF_IRREGULARITY_AT_LEAST = 0.08
 SARRH_RANGE_AT_LEAST_MS = 220.0     # longest minus shortest sinus RR (PTB-XL folds 1–8)
 FLUTTER_ATRIAL_RATE_BPM = (220.0, 360.0)
 FLUTTER_2TO1_HINT_BPM = (130.0, 170.0)   # only a hint in the evidence, never a statement
-# Flutter waves in the QRST-cancelled residual (analysis/flutter.py): share of the residual power
-# in one spectral peak and its harmonic. Chosen on CinC/LUDB/PTB-XL folds 1–8
-# (benchmarks/atrial_flutter.py): sinus 0 of 399 and AF 1 of 45 reach 0.40, flutter 3 of 12.
-FLUTTER_ORGANISATION_AT_LEAST = 0.40
-# Spectral flutter rate accepted. The analysis searches 204–372/min; widening the rule to that band
-# found one more CinC flutter (JS09740, 210/min) but also two CinC sinus tachycardias whose residual
-# peaks at 210/min, twice their QRS rate (imperfect cancellation), so the rule keeps 220–360/min.
-FLUTTER_SPECTRAL_RATE_BPM = (220.0, 360.0)
-FLUTTER_ATRIA_FASTER_THAN_VENTRICLES = 1.3   # the atrial peak must be well above the QRS rate
+# Flutter waves in the QRST-cancelled residual (analysis/flutter.py, where the thresholds and their
+# tuning are described; the engine withholds a "P" that these criteria call a flutter wave).
+FLUTTER_ORGANISATION_AT_LEAST = flutter.ORGANISATION_AT_LEAST
+FLUTTER_SPECTRAL_RATE_BPM = flutter.SPECTRAL_RATE_BPM
+FLUTTER_ATRIA_FASTER_THAN_VENTRICLES = flutter.ATRIA_FASTER_THAN_VENTRICLES
 PACED_FRACTION_AT_LEAST = 0.25
 # A paced beat has a stimulus before its R peak: ventricular spikes precede it by the QRS upstroke
 # (≥ 20 ms), atrial ones by the AV delay. Spikes within 20 ms of the R apex are taken as
@@ -226,26 +223,26 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
         elif hr is not None and hr < SBRAD_BELOW_BPM:
             text = f"Atrial fibrillation with slow ventricular response ({hr:.0f} bpm)"
         out.append(make_statement("AFIB", ev, text=text))
-    flutter = False
+    is_flutter = False
     ar = m.atrial_rate_bpm
     org, spec_rate = m.atrial_organisation, m.atrial_spectral_rate_bpm
-    flutter_waves = (org is not None and spec_rate is not None and org >= FLUTTER_ORGANISATION_AT_LEAST
-                     and FLUTTER_SPECTRAL_RATE_BPM[0] <= spec_rate <= FLUTTER_SPECTRAL_RATE_BPM[1]
-                     and (hr is None or spec_rate >= FLUTTER_ATRIA_FASTER_THAN_VENTRICLES * hr))
+    flutter_peak = flutter.flutter_peak(org, spec_rate, hr)
+    p_contradicts = flutter_peak and flutter.one_p_per_qrs_contradicts(spec_rate, hr, pf, m.p_per_qrs)
+    flutter_waves = flutter_peak and not p_contradicts
     # An irregular rhythm with the same atrial wave before every QRS (AF vetoed above) is not given
     # a flutter statement either: both flutter routes were chosen on records where such rhythms were
     # named AF, and the one such tuning record with a flutter peak is a sinus tachycardia (PTB-XL 181).
     if af_vetoed:
         pass
     elif not paced and not af and ar is not None and FLUTTER_ATRIAL_RATE_BPM[0] <= ar <= FLUTTER_ATRIAL_RATE_BPM[1]:
-        flutter = True
+        is_flutter = True
         ev = [f"atrial rate {ar:.0f}/min within {FLUTTER_ATRIAL_RATE_BPM[0]:.0f}–{FLUTTER_ATRIAL_RATE_BPM[1]:.0f}/min",
               _rate_phrase(hr)]
         if hr and hr > 0:
             ev.append(f"conduction about {ar / hr:.1f}:1")
         out.append(make_statement("AFLT", ev))
     elif not paced and not af and flutter_waves:
-        flutter = True
+        is_flutter = True
         ar = spec_rate
         ev = [f"regular atrial waves after QRST cancellation: spectral peak {spec_rate:.0f}/min within "
               f"{FLUTTER_SPECTRAL_RATE_BPM[0]:.0f}–{FLUTTER_SPECTRAL_RATE_BPM[1]:.0f}/min holding {org:.0%} of the "
@@ -257,7 +254,7 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
 
     # --- sinus rhythm ------------------------------------------------------------
     sinus = False
-    if not paced and not af and not flutter and hr is not None:
+    if not paced and not af and not is_flutter and hr is not None:
         p_ok = pf is not None and pf >= SINUS_P_FRACTION_AT_LEAST
         if pf is None and m.pr_ms is not None:
             p_ok = True  # a PR interval was measured on the median beat: P waves are present
@@ -270,6 +267,10 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
             ax_ev = ("P axis not measured" if pax is None else
                      f"P axis {fmt_deg(pax)} within {SINUS_P_AXIS_DEG[0]:+.0f}° to {SINUS_P_AXIS_DEG[1]:+.0f}°")
             base = [p_ev, ax_ev]
+            if p_contradicts:
+                base.append(f"a regular residual atrial peak at {spec_rate:.0f}/min ({spec_rate / hr:.1f} × the QRS "
+                            f"rate) is not taken as flutter: one P wave per QRS ({m.p_per_qrs:.2f} P per QRS), "
+                            "none between the beats, where slower flutter conduction would show further waves")
             drr = _dominant_rr_ms(ctx)
             rr_range = _sinus_rr_range_ms(drr)
             sarrh = rr_range is not None and rr_range >= SARRH_RANGE_AT_LEAST_MS and \
