@@ -236,3 +236,20 @@ def test_short_inferior_q_duration_limit(q_ms, fires):
 def test_real_inferior_infarct_with_short_q_fires(ptbxl):
     """PTB-XL 407 (IMI): Q 28 ms in III and 22 ms in aVF, each deeper than its R."""
     assert _by_code(ptbxl(407), "Q_INF") is not None
+
+
+# --- a wide-complex tachycardia without a bundle-branch shape ---------------------------------
+def _inferior_q_and_ste(hr_bpm):
+    """Inferior Q 40 ms and sustained ST elevation on a 150 ms QRS with no P waves."""
+    m = normal(hr_bpm, qrs_ms=150.0, p_wave_fraction=0.0, pr_ms=None)
+    for ld in ("II", "III", "aVF"):
+        set_lead(m, ld, q_ms=40.0, q_mv=-0.3, r_mv=0.5, st_j_mv=0.2, st_j60_mv=0.2)
+    return m
+
+
+def test_no_infarct_q_or_stemi_in_an_unexplained_wide_complex_tachycardia():
+    # The QRS of a possibly ventricular rhythm: its Q and ST are not those of conducted beats.
+    tachy = _codes(_inferior_q_and_ste(160.0))
+    assert "WCT" in tachy and not tachy & {"Q_INF", "STEMI_INF"}
+    slower = _codes(_inferior_q_and_ste(90.0))
+    assert "WCT" not in slower and {"Q_INF", "STEMI_INF"} <= slower

@@ -118,6 +118,11 @@ FIRES = [
     ("ptbxl", "320", "QTC_CRIT"),
     ("cinc", "ningbo/JS45547", "TACHY_CRIT"),
     ("ptbxl", "367", "RAD"),              # PTB-XL heart_axis RAD
+    # The only north-west axis found in the shared sets with a narrow QRS (80 ms), labelled "right
+    # axis deviation" (extreme right), sinus tachycardia 177/min: QS in I and II, rS in aVF, tall R
+    # in aVR; T upright in I and inverted in aVR (T axis +83°), so not an arm-lead reversal; net
+    # area −152°, net deflections −160° (checked by eye on a plot).
+    ("cinc", "ningbo/JS21298", "EXTREME_AXIS"),
     # CRBBB + LAFB, heart_axis LAD: net-area axis −134° (turned by the terminal S), deflections −82°
     ("ptbxl", "424", "LAD"),
     ("ptbxl", "45", "RAE"),
@@ -167,9 +172,6 @@ NO_REAL_EXAMPLE = {
                        "labels are old infarcts and in folds 9–10); CinC Q2428 fires it on an LBBB-like QRS "
                        "but is labelled 'MI' and nonspecific IVCD, neither LBBB nor acute, so it proves nothing",
     "SQTC": "no record is labelled short QT",
-    "EXTREME_AXIS": "no record is labelled extreme (north-west) axis; the RBBB records whose net-area axis "
-                    "the terminal S pulls there now have their axis read from the net deflections "
-                    "(PTB-XL 424, CinC A0010 below); CinC A0001 still measures −116° that way",
 }
 
 
@@ -219,7 +221,8 @@ SILENT = [
     ("ptbxl", "338", {"ILBBB", "IVCD", "STEMI_SGARBOSSA", "BORDERLINE"}, "complete LBBB without acute infarction"),
     ("ptbxl", "85", {"Q_ANTSEP"}, "NORM: septal q in V3/V4 under tall R waves"),
     ("ptbxl", "222", {"Q_ANTSEP"}, "RVH: qR in V1, not a Qr/QS"),
-    ("cinc", "ningbo/JS45545", {"STEMI_SGARBOSSA", "CLBBB"}, "ventricular tachycardia: no BBB or Sgarbossa"),
+    ("cinc", "ningbo/JS45545", {"STEMI_SGARBOSSA", "CLBBB", "Q_LAT", "STEMI_LAT"},
+     "ventricular tachycardia: no BBB, Sgarbossa, infarct Q or STEMI (the QRS is not conducted)"),
     ("mitdb", "230@50", {"WPW"}, "the WPW patient during normal conduction"),
     ("cinc", "cpsc2018/A0067", {"WPW"}, "short PR with a narrow QRS: no pre-excitation label"),
     ("cinc", "cpsc2018_extra/Q0033", {"LAFB"}, "left axis with QS (not rS) in the inferior leads"),

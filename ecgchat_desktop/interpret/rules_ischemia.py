@@ -73,6 +73,13 @@ STE_SUSTAINED_FRACTION = 0.75
 _SECONDARY_ST_CODES = ("CLBBB", "PACE", "WPW")
 
 
+def _wide_tachycardia_unexplained(ctx: RuleContext) -> bool:
+    """A wide-complex tachycardia with no bundle-branch shape named may be ventricular: its Q
+    waves and ST segments are not those of conducted beats, and infarct criteria do not apply
+    (CinC ningbo JS45545, ventricular tachycardia: lateral "Q" 110 ms and "STEMI" before this)."""
+    return ctx.has("WCT") and not ctx.has("CRBBB", "IRBBB")
+
+
 def ste_threshold_mv(lead: str, sex: str | None, age_years: float | None) -> tuple[float, str]:
     """(threshold, who it applies to) for ST elevation at J in one lead."""
     if lead not in ("V2", "V3"):
@@ -180,7 +187,7 @@ def _short_deep_q(ctx: RuleContext, terr: str) -> list[str] | None:
 
 
 def _q_waves(ctx: RuleContext) -> list[Statement]:
-    if any(ctx.has(c) for c in _SECONDARY_ST_CODES):
+    if any(ctx.has(c) for c in _SECONDARY_ST_CODES) or _wide_tachycardia_unexplained(ctx):
         return []
     out: list[Statement] = []
     codes = {"INF": "Q_INF", "ANT": "Q_ANTSEP", "LAT": "Q_LAT"}
@@ -222,7 +229,7 @@ def ste_line(ctx: RuleContext, lead: str) -> str | None:
 
 def _stemi(ctx: RuleContext) -> list[Statement]:
     blockers = [c for c in _SECONDARY_ST_CODES if ctx.has(c)]
-    if blockers:
+    if blockers or _wide_tachycardia_unexplained(ctx):
         return []
     out: list[Statement] = []
     codes = {"INF": "STEMI_INF", "ANT": "STEMI_ANT", "LAT": "STEMI_LAT"}
