@@ -42,11 +42,12 @@ def test_analyze_text_output():
 
 
 def test_analyze_text_output_says_why_a_value_is_missing(data_dir):
-    # LUDB 74 (paced): the QRS boundaries land on the pacing spike, so QRS and QT are withheld.
-    res = _run(data_dir / "ludb" / "data" / "74.hea")
+    # LUDB 8 (ventricular paced in AF): no P wave before the paced QRSs, so P and PR are withheld.
+    # (LUDB 74 served here while its pacing spikes went unblanked and posed as an 18 ms QRS.)
+    res = _run(data_dir / "ludb" / "data" / "8.hea")
     assert res.returncode == 0, res.stderr
-    assert "QRS —" in res.stdout
-    assert "Note: QRS boundaries unreliable" in res.stdout
+    assert "P —" in res.stdout and "PR —" in res.stdout
+    assert "Note: P wave in only 0% of dominant beats: P measurements withheld" in res.stdout
 
 
 @pytest.mark.parametrize("content", [None, b"not an ecg at all"])

@@ -92,7 +92,8 @@ def measure(ecg) -> Measurements:
     filled = _fill_nan(raw)
 
     # 1. Pacing spikes on the raw signal (filters would smear them).
-    spikes0, spike_mode = pacing.detect_spikes_with_mode(filled, fs0)
+    spike_cand = pacing.detect_candidates(filled, fs0)
+    spikes0 = spike_cand.samples
     if fs0 < pacing.SMEARED_MIN_RATE_HZ:
         notes.append(f"sampling rate {fs0:g} Hz: pacing spikes cannot be detected")
 
@@ -101,14 +102,9 @@ def measure(ecg) -> Measurements:
     xw = preprocess.resample(filled, fs0, FS)
     xc, mains = preprocess.clean(xw, FS)
     if spikes0.size:
-        spikes_w = np.round(spikes0 * FS / fs0).astype(np.int64)
-        first = qrs_detect.detect(xc, FS)
-        keep = pacing.confirm_spikes(spikes_w, first, FS, pacing.SMEARED_MIN_FRACTION_OF_BEATS
-                                     if spike_mode == "smeared" else 0.0)
-        spikes0 = spikes0[np.isin(spikes_w, keep)]
-        spikes_w = keep
-        if spikes_w.size and spike_mode == "smeared":
-            notes.append(pacing.SMEARED_NOTE)
+        spikes0, spikes_w, spike_note = pacing.confirm(spike_cand, qrs_detect.detect(xc, FS), fs0, FS)
+        if spike_note:
+            notes.append(spike_note)
         if spikes_w.size:
             xw = pacing.blank_spikes(xw, spikes_w, FS)
             xc, mains = preprocess.clean(xw, FS, mains_hz=mains)

@@ -2,12 +2,19 @@
 
 A pacing spike is a deflection of a few milliseconds at most that leaves and returns
 to a signal which is otherwise nearly still around it. Sharp detection needs at least
-~300 Hz sampling. Band-limited recordings (250 Hz and up) get a second, "smeared" pass that
-the engine confirms against the QRS detection and the share of paced beats; below 250 Hz
-(e.g. CinC's 100 Hz) spikes cannot be seen and paced rhythm is not recognised.
+~300 Hz sampling. Multi-lead recordings at that rate also get an "aligned" pass: a stimulus
+reaches every lead at the same instant, so it makes a sharp corner in most leads at one sample
+after a quiet stretch, which finds low-amplitude bipolar spikes and single-sample steps; such
+corners are kept even where a first QRS detection put its peak on them (often the stimulus
+itself). Band-limited recordings (250 Hz and up) get a third, "smeared" pass when the others
+find nothing. Aligned and smeared candidates are confirmed by the engine against the QRS
+detection and the share of paced beats (`confirm`); below 250 Hz (e.g. CinC's 100 Hz) spikes
+cannot be seen and paced rhythm is not recognised.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,6 +32,23 @@ SMEARED_MIN_FRACTION_OF_BEATS = 0.25   # as many as the PACE rule needs
 SMEARED_NOTE = (f"pacing spikes found as band-limited (smeared) deflections: out and back within "
                 f"±{SMEARED_HALF_MS:g} ms, ≥ {SMEARED_RATIO:g}x the signal range in the {SMEARED_NEIGHBOUR_MS:g} ms "
                 f"either side, not on a QRS apex")
+# Aligned pass (multi-lead recordings at ≥ 300 Hz): a stimulus reaches every lead at the same
+# instant, so the sample-to-sample corner it makes (second difference) is far beyond each lead's
+# own QRS corners in most leads at once, stands alone (not part of a steep QRS slope) and comes
+# after a quiet stretch. This finds the low-amplitude bipolar spikes and the single-sample steps
+# that the out-and-back test misses (LUDB 74, 90, 111). Chosen on LUDB, PTB-XL folds 1–8, CinC
+# and MIT-BIH (benchmarks/statements_pace.py): no non-paced record reaches 25 % of its beats.
+# A QRS corner peaks in a few leads at different samples; mid-QRS sample-and-hold steps of
+# compressed recordings (LUDB 99) are not preceded by a quiet stretch.
+ALIGNED_MIN_LEADS = 3
+ALIGNED_CORNER_X_P99 = 3.0        # median over leads of |2nd difference| / the lead's 99th percentile
+ALIGNED_ISOLATION = 3.0           # ... and ≥ 3x that median 2–10 ms either side
+ALIGNED_QUIET_MS = 40.0           # the 40 ms before: steepest step < 0.5x the lead's 99th percentile
+ALIGNED_QUIET_X_P99 = 0.5
+ALIGNED_NOTE = (f"pacing spikes found as sharp corners simultaneous in most leads: median over leads of the "
+                f"second difference ≥ {ALIGNED_CORNER_X_P99:g}x each lead's 99th percentile, ≥ "
+                f"{ALIGNED_ISOLATION:g}x the 2–10 ms around, after {ALIGNED_QUIET_MS:g} ms without steep slopes")
+MODE_NOTES = {"smeared": SMEARED_NOTE, "aligned": ALIGNED_NOTE}
 
 
 def _spike_score(x: np.ndarray, fs: float, half_s: float = 0.004, neighbour_s: float = 0.010,
@@ -66,6 +90,45 @@ def _spike_score(x: np.ndarray, fs: float, half_s: float = 0.004, neighbour_s: f
     return li[keep], ti[keep], exc[keep]
 
 
+def _p99_per_lead(a: np.ndarray) -> np.ndarray:
+    """Each lead's 99th percentile of `a`, estimated on every 4th sample of long records (cheap;
+    the spikes themselves are far too few to move it), floored at 1 µV."""
+    sub = a[:, ::4] if a.shape[1] >= 4000 else a
+    k = int(0.99 * (sub.shape[1] - 1))
+    return np.partition(sub, k, axis=1)[:, k] + 1e-3
+
+
+def _aligned_corners(x: np.ndarray, fs: float) -> np.ndarray:
+    """Samples where a sharp corner appears in most leads at once after a quiet stretch (see
+    ALIGNED_*); [leads, samples] in mV, ≥ ALIGNED_MIN_LEADS leads."""
+    n = x.shape[1]
+    a2 = np.zeros_like(x)
+    np.abs(x[:, 2:] - 2.0 * x[:, 1:-1] + x[:, :-2], out=a2[:, 1:-1])
+    scale2 = _p99_per_lead(a2)
+    # At least half of the leads ≥ the threshold is the same as their median reaching it; the
+    # median itself is computed only around those few samples.
+    c = np.flatnonzero(2 * (a2 >= ALIGNED_CORNER_X_P99 * scale2[:, None]).sum(axis=0) >= x.shape[0])
+    if c.size == 0 or c.size > 0.05 * n:      # none, or a noisy record where corners are everywhere
+        return c[:0]
+    w = max(2, int(round(0.01 * fs)))
+    cols = np.clip(c[:, None] + np.arange(-w, w + 1)[None, :], 0, n - 1)       # [cand, 2w+1]
+    score = np.median(a2[:, cols] / scale2[:, None, None], axis=0)              # [cand, 2w+1]
+    mid = score[:, w]
+    # A local maximum (one per corner) and ≥ 3x the score 2..w samples either side.
+    around = np.concatenate([score[:, :w - 1], score[:, w + 2:]], axis=1).max(axis=1)
+    ok = (mid >= ALIGNED_CORNER_X_P99) & (mid >= score[:, w - 1:w + 2].max(axis=1)) \
+        & (mid >= ALIGNED_ISOLATION * around)
+    c = c[ok]
+    if c.size == 0:
+        return c
+    # Quiet lead-in: the steepest one-sample step in the 40 ms before (up to 4 ms before).
+    a1 = np.abs(np.diff(x, axis=1))
+    scale1 = _p99_per_lead(a1)
+    q, g = int(round(ALIGNED_QUIET_MS * fs / 1000.0)), max(2, int(round(0.004 * fs)))
+    before = a1[:, np.clip(c[:, None] + np.arange(-q, -g)[None, :], 0, n - 2)].max(axis=2) / scale1[:, None]
+    return c[np.median(before, axis=0) < ALIGNED_QUIET_X_P99]
+
+
 def _prepared(raw: np.ndarray, usable: np.ndarray | None) -> np.ndarray:
     x = np.asarray(raw, dtype=np.float64)
     if not np.isfinite(x).all():
@@ -83,24 +146,73 @@ def detect_spikes(raw: np.ndarray, fs: float, usable: np.ndarray | None = None) 
     return _grouped(*_spike_score(_prepared(raw, usable), fs)[1:], fs, raw.shape[1])
 
 
-def detect_spikes_with_mode(raw: np.ndarray, fs: float,
-                            usable: np.ndarray | None = None) -> tuple[np.ndarray, str]:
-    """(spike sample indices at the original rate, how found: "sharp", "smeared" or "").
+@dataclass(frozen=True)
+class SpikeCandidates:
+    """Pacing-spike candidates at the original rate, before confirmation against the QRSs.
 
-    "sharp": `detect_spikes`. "smeared": the band-limited fallback (out and back within
-    ±8 ms, ≥ 2x the range of the 30 ms around it), tried only when the sharp pass finds
-    fewer than two; its candidates include narrow R apices and must be confirmed."""
+    mode: how they were found ("sharp", "aligned", "smeared" or ""); self_confirmed: per
+    candidate, True when it is a multi-lead aligned corner (a QRS apex cannot be one, so it is
+    kept even where a first QRS detection put its peak on the stimulus itself)."""
+    samples: np.ndarray
+    mode: str
+    self_confirmed: np.ndarray
+
+
+def detect_candidates(raw: np.ndarray, fs: float, usable: np.ndarray | None = None) -> SpikeCandidates:
+    """Sharp spikes, plus aligned corners when ≥ 2 are found (multi-lead, ≥ 300 Hz); the
+    band-limited (smeared) fallback only when neither finds two."""
     none = np.zeros(0, dtype=np.int64)
     spikes = detect_spikes(raw, fs, usable)
+    if fs >= MIN_RATE_HZ and raw.shape[1] >= fs:
+        x = _prepared(raw, usable)
+        if x.shape[0] >= ALIGNED_MIN_LEADS:
+            corners = _aligned_corners(x, fs)
+            if corners.size >= 2:
+                both = np.concatenate([spikes, corners])
+                # Corners outweigh sharp hits in the grouping, so a group keeps the corner's sample.
+                weight = np.concatenate([np.ones(spikes.size), np.full(corners.size, 1e3)])
+                merged = _grouped(both, weight, fs, raw.shape[1])
+                if merged.size:
+                    j = np.clip(np.searchsorted(corners, merged), 1, corners.size - 1)
+                    gap = np.minimum(np.abs(corners[j] - merged), np.abs(corners[j - 1] - merged))
+                    return SpikeCandidates(merged, "aligned", gap <= 2)
     if spikes.size >= 2:
-        return spikes, "sharp"
-    if fs < SMEARED_MIN_RATE_HZ or raw.shape[1] < fs:
-        return (spikes, "sharp") if spikes.size else (none, "")
-    smeared = _grouped(*_spike_score(_prepared(raw, usable), fs, SMEARED_HALF_MS / 1000.0,
-                                     SMEARED_NEIGHBOUR_MS / 1000.0, SMEARED_RATIO)[1:], fs, raw.shape[1])
-    if smeared.size >= 2:
-        return smeared, "smeared"
-    return (spikes, "sharp") if spikes.size else (none, "")
+        return SpikeCandidates(spikes, "sharp", np.zeros(spikes.size, bool))
+    if fs >= SMEARED_MIN_RATE_HZ and raw.shape[1] >= fs:
+        smeared = _grouped(*_spike_score(_prepared(raw, usable), fs, SMEARED_HALF_MS / 1000.0,
+                                         SMEARED_NEIGHBOUR_MS / 1000.0, SMEARED_RATIO)[1:], fs, raw.shape[1])
+        if smeared.size >= 2:
+            return SpikeCandidates(smeared, "smeared", np.zeros(smeared.size, bool))
+    if spikes.size:
+        return SpikeCandidates(spikes, "sharp", np.zeros(spikes.size, bool))
+    return SpikeCandidates(none, "", np.zeros(0, bool))
+
+
+def detect_spikes_with_mode(raw: np.ndarray, fs: float,
+                            usable: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """(spike sample indices at the original rate, how found: "sharp", "aligned", "smeared" or "").
+
+    "sharp": `detect_spikes`. "aligned": sharp spikes plus corners simultaneous in most leads
+    (`_aligned_corners`). "smeared": the band-limited fallback (out and back within ±8 ms, ≥ 2x
+    the range of the 30 ms around it), tried only when the others find fewer than two; its
+    candidates include narrow R apices and must be confirmed."""
+    c = detect_candidates(raw, fs, usable)
+    return c.samples, c.mode
+
+
+def confirm(cand: SpikeCandidates, qrs_peaks_working: np.ndarray, fs0: float,
+            fs_working: float) -> tuple[np.ndarray, np.ndarray, str]:
+    """(confirmed spikes at the original rate, the same at the working rate, the analysis note
+    saying how they were found, "" for the plain sharp test). Smeared and aligned candidates must
+    precede at least SMEARED_MIN_FRACTION_OF_BEATS of the QRSs; aligned corners are not dropped
+    for sitting on a first-detection QRS peak (that peak is often the stimulus itself)."""
+    spikes_w = np.round(cand.samples * fs_working / fs0).astype(np.int64)
+    frac = SMEARED_MIN_FRACTION_OF_BEATS if cand.mode in ("smeared", "aligned") else 0.0
+    keep = confirm_spikes(spikes_w, qrs_peaks_working, fs_working, frac,
+                          protected=cand.self_confirmed if cand.mode == "aligned" else None)
+    ok = np.isin(spikes_w, keep)
+    note = MODE_NOTES.get(cand.mode, "") if keep.size else ""
+    return cand.samples[ok], keep, note
 
 
 def _grouped(ti: np.ndarray, exc: np.ndarray, fs: float, n_samples: int) -> np.ndarray:
@@ -134,9 +246,10 @@ def blank_spikes(x: np.ndarray, spikes_working: np.ndarray, fs: float) -> np.nda
 
 
 def confirm_spikes(spikes_working: np.ndarray, qrs_peaks_working: np.ndarray, fs: float,
-                   min_fraction_of_beats: float = 0.0) -> np.ndarray:
+                   min_fraction_of_beats: float = 0.0, protected: np.ndarray | None = None) -> np.ndarray:
     """Drop candidate spikes that sit on a QRS apex (within 20 ms of its energy peak: a sharp
-    R, not a stimulus; stimuli precede the paced QRS peak by 40 ms or more); keep the rest
+    R, not a stimulus; stimuli precede the paced QRS peak by 40 ms or more) unless `protected`
+    (per candidate; multi-lead aligned corners, which no R apex makes); keep the rest
     only if at least two remain (one isolated candidate is more likely an artefact) and at
     least `min_fraction_of_beats` of the detected QRS complexes."""
     if spikes_working.size == 0:
@@ -147,6 +260,8 @@ def confirm_spikes(spikes_working: np.ndarray, qrs_peaks_working: np.ndarray, fs
         near = np.minimum(np.abs(qrs_peaks_working[j] - spikes_working),
                           np.abs(qrs_peaks_working[np.maximum(j - 1, 0)] - spikes_working))
         keep = near > 0.02 * fs
+        if protected is not None:
+            keep |= protected
         spikes_working = spikes_working[keep]
     # Smeared candidates are kept only when they pace a real share of the beats: a couple of
     # narrow notches in a sinus record are not a pacemaker.

@@ -154,12 +154,21 @@ def _paced_beats(ctx: RuleContext) -> tuple[int, str]:
     if spikes.size == 0 or not fs or not m.r_peaks:
         return (m.n_paced or 0), "beats classified paced"
     lo, hi = (v * fs / 1000.0 for v in SPIKE_BEFORE_R_MS)
-    n = 0
-    for r in m.r_peaks:
+    # A beat the analysis classed paced (a confirmed stimulus ≤ 160 ms before its QRS centre)
+    # counts too: where the stimulus has a trailing edge the R peak can land < 20 ms after it.
+    beats = [(b.r_peak, b.beat_class == "paced") for b in m.beats] if m.beats else \
+        [(r, False) for r in m.r_peaks]
+    lags = []
+    for r, classed_paced in beats:
         lead = r - spikes
-        if np.any((lead >= lo) & (lead <= hi)):
-            n += 1
-    return n, f"beats with a pacing spike {SPIKE_BEFORE_R_MS[0]:.0f}–{SPIKE_BEFORE_R_MS[1]:.0f} ms before the R peak"
+        inside = lead[(lead >= (0 if classed_paced else lo)) & (lead <= hi)]
+        if inside.size:
+            lags.append(float(inside.min()) * 1000.0 / fs)
+    how = (f"beats with a pacing spike {SPIKE_BEFORE_R_MS[0]:.0f}–{SPIKE_BEFORE_R_MS[1]:.0f} ms before the R peak "
+           "or classed paced (spike ≤ 160 ms before the QRS centre)")
+    if lags:   # a fixed coupling of stimulus to QRS is what makes the spikes a pacemaker's
+        how += f"; spike {np.median(lags):.0f} ms before the R peak (median; range {min(lags):.0f}–{max(lags):.0f} ms)"
+    return len(lags), how
 
 
 def _rate_phrase(hr: float | None) -> str:
@@ -185,8 +194,9 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     n_paced, how = _paced_beats(ctx)
     paced = n_beats > 0 and n_paced >= 2 and n_paced / n_beats >= PACED_FRACTION_AT_LEAST
     if paced:
-        # Say how the spikes were found when the recording smeared them (band-limited).
-        smeared = [n for n in (m.analysis_notes or []) if "band-limited (smeared)" in n]
+        # Say how the spikes were found when another test than the plain sharp one found them
+        # (band-limited smearing, corners aligned across leads: analysis/pacing.py).
+        smeared = [n for n in (m.analysis_notes or []) if n.startswith("pacing spikes found as")]
         out.append(make_statement("PACE", [
             f"{how}: {n_paced} of {n_beats} beats (≥ {PACED_FRACTION_AT_LEAST:.0%})", *smeared[:1],
             _rate_phrase(hr)]))
