@@ -592,3 +592,23 @@ def test_median_beat_with_gaps_equals_reference_loop():
             np.testing.assert_array_equal(got[2], ref[2])
     # Contiguous like numpy's median: sums over a strided copy round differently downstream.
     assert median_beat.build(x, peaks[:5], 500.0, np.ones(4, bool), True)[0].flags.c_contiguous
+
+
+def test_median_of_windows_equals_numpy_median():
+    from ecgchat_desktop.analysis import median_beat
+
+    rng = np.random.default_rng(11)
+    for n in range(1, 40):
+        w = rng.standard_normal((3, n, 37))
+        w[:, :, 5] = 1.0                       # ties
+        w[0, : n // 2, 6] = -0.0               # signed zeros among ties
+        got = median_beat._median_axis1(w)
+        np.testing.assert_array_equal(got, np.median(w, axis=1))
+        assert got.flags.c_contiguous
+    # the network really sorts: every comparator list orders any input
+    for n in range(1, median_beat.NETWORK_MAX_BEATS + 1):
+        v = list(rng.permutation(n))
+        for a, b in median_beat._sorting_network(n):
+            if v[a] > v[b]:
+                v[a], v[b] = v[b], v[a]
+        assert v == sorted(v), n
