@@ -31,6 +31,11 @@ AF_PR_SD_AT_LEAST_MS = 12.0
 # sets (PTB-XL folds 1–8, CinC, LUDB) AF called correctly reaches at most 0.74; the sinus rhythms
 # with PACs whose P waves were not delineated (PTB-XL 176, 181) 0.82–0.83; non-AF median 0.94.
 AF_PRE_QRS_COHERENCE_BELOW = 0.78
+# P waves with a fixed PR (a measured PR) in at least this share of all beats veto AF. MIT-BIH
+# ventricular bigeminy windows and CinC JS20052 (sinus, frequent PACs), all called AF before: P in
+# 21–43 % of beats (six of the eight at ≥ 30 %); the two MIT-BIH 203 AF windows with a measured PR:
+# 11 % and 23 %.
+AF_VETO_P_BEATS_AT_LEAST = 0.3
 # Sinus P axis (frontal): upright in I and II.
 SINUS_P_AXIS_DEG = (-30.0, 105.0)
 # Irregularity: median |ΔRR| / mean RR (robust to isolated ectopic beats).
@@ -210,7 +215,20 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     coh = m.atrial_pre_qrs_coherence
     repeating_atrial = coh is not None and coh >= AF_PRE_QRS_COHERENCE_BELOW
     af_vetoed = None
+    # The engine reports a PR only for P waves found before at least half of the dominant beats at a
+    # fixed distance (its PR-spread test drops fibrillatory look-alikes in irregular rhythms). Counted
+    # over all beats those P waves can still fall below AF_P_FRACTION_BELOW when many beats are
+    # ectopic (ventricular bigeminy, frequent PACs), which is not fibrillation — as long as they
+    # precede a fair share of all beats (AF_VETO_P_BEATS_AT_LEAST); a few chance look-alikes do not.
+    p_with_fixed_pr = (m.pr_ms is not None and not unrelated_p and pf_af is not None
+                       and pf_af >= AF_VETO_P_BEATS_AT_LEAST)
     if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p) \
+            and p_with_fixed_pr:
+        af_vetoed = (f"irregular RR ({irregular:.3f} ≥ {AF_IRREGULARITY_AT_LEAST}), but P waves with a fixed PR "
+                     f"({fmt_ms(m.pr_ms)}) precede {pf or 0:.0%} of the dominant and {pf_af:.0%} of all beats "
+                     f"(≥ {AF_VETO_P_BEATS_AT_LEAST:.0%}): not called atrial fibrillation — "
+                     "sinus or atrial rhythm with ectopic beats")
+    elif not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p) \
             and repeating_atrial:
         af_vetoed = (f"irregular RR ({irregular:.3f} ≥ {AF_IRREGULARITY_AT_LEAST}) without delineated P waves, but the "
                      f"same atrial wave precedes each QRS (pre-QRS coherence {coh:.2f} ≥ {AF_PRE_QRS_COHERENCE_BELOW}): "
@@ -313,8 +331,14 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                 ev.append(f"regular narrow-QRS rhythm at {hr:.0f} bpm without P waves: atrial flutter with 2:1 "
                           "conduction is a common cause — look for flutter waves in II, III, aVF and V1")
             if hr > SVT_ABOVE_BPM and narrow:
+                # The vocabulary text says "without visible P waves"; where P waves were measured (but
+                # are not sinus: axis or fraction) the text says so instead of contradicting the PR shown.
+                text = None if m.pr_ms is None else (
+                    f"Narrow-complex tachycardia with non-sinus P waves (P axis {fmt_deg(pax)}, PR "
+                    f"{fmt_ms(m.pr_ms)}) — consider atrial tachycardia or flutter")
                 out.append(make_statement("SVTAC", ev + [f"rate {hr:.0f} bpm > {SVT_ABOVE_BPM:.0f} bpm",
-                                                         f"QRS {fmt_ms(m.qrs_ms)} < {WCT_QRS_AT_LEAST_MS:.0f} ms"]))
+                                                         f"QRS {fmt_ms(m.qrs_ms)} < {WCT_QRS_AT_LEAST_MS:.0f} ms"],
+                                          text=text))
             else:
                 out.append(make_statement("RHYTHM_OTHER", ev))
 
