@@ -152,3 +152,51 @@ def test_qrs_onset_includes_a_slurred_delta_wave(leads):
     fn = delineate.qrs_bounds_fused if beat.shape[0] >= 3 else delineate.qrs_bounds
     on, _ = fn(beat, r, FS)
     assert on == pytest.approx(on_true - d, abs=0.008 * FS)
+
+
+@pytest.mark.parametrize("corner", [100.0, 100.25, 100.5, 100.75])
+@pytest.mark.parametrize("outward", [1, -1])
+def test_knee_places_a_sharp_wave_end_within_a_fraction_of_a_sample(corner, outward):
+    # A magnitude curve: rectified noise on the baseline, a ramp from the corner into the
+    # wave. The trapezium on a smoothed curve starts one smoothing half-width outside.
+    rng = np.random.default_rng(1)
+    x = np.arange(200, dtype=float)
+    inside = np.maximum(0.0, (x - corner) * -outward) * 0.02
+    noise = rng.normal(0.0, 0.002, (12, x.size))
+    y = np.sqrt(inside ** 2 + (noise ** 2).sum(axis=0))
+    start = corner + 1.5 * outward
+    assert delineate._knee(y, start, outward, FS) == pytest.approx(corner, abs=0.5)
+    # Inward only: a start inside the wave cannot move out.
+    inner = corner - 1.5 * outward
+    assert (delineate._knee(y, inner, outward, FS, inward_only=True) - inner) * outward <= 0
+
+
+def test_knee_keeps_the_end_of_a_wave_that_fades_slowly_nearby():
+    # A quadratic tail meeting the baseline at 100: the knee stays within its reach.
+    x = np.arange(200, dtype=float)
+    y = np.where(x < 100, ((100 - x) / 30.0) ** 2, 0.0)
+    k = delineate._knee(y, 98.0, 1, FS)
+    assert abs(k - 98.0) <= delineate.KNEE_REACH_S * FS + 1e-9
+    assert k == pytest.approx(100.0, abs=1.0)
+
+
+def test_light_smoothing_leaves_a_sharp_corner_in_place():
+    x = np.zeros((2, 60))
+    x[:, 30:] = np.arange(30) * 0.05  # the wave leaves zero after sample 30
+    light = delineate._light(x, FS)
+    assert np.all(light[:, :31] == 0.0) and light[0, 31] > 0
+    # A moving average of the same width spreads it one sample outwards.
+    assert delineate._smooth(x, delineate.LIGHT_SMOOTH_S * FS)[0, 30] > 0
+
+
+def test_synthetic_p_and_t_ends_on_the_median_beat_within_one_ms():
+    # The ends themselves, not only the intervals: each within 1 ms of the known corner
+    # (a little noise, as on the median of many beats).
+    ecg, truth = synthetic_ecg(noise_mv=0.001, hr_bpm=60, pr_ms=160, p_ms=100, qrs_ms=90, qt_ms=400)
+    beat, r, on_true = _median_like(ecg, truth)
+    b = delineate.delineate(beat, r, FS, 1.0)
+    ms = 1000.0 / FS
+    assert b.qrs_onset == pytest.approx(on_true, abs=1.0 / ms)
+    assert b.p_onset == pytest.approx(on_true - 160 / ms, abs=1.0 / ms)
+    assert b.p_offset == pytest.approx(on_true - 60 / ms, abs=1.0 / ms)
+    assert b.t_offset == pytest.approx(on_true + 400 / ms, abs=1.0 / ms)
