@@ -612,3 +612,21 @@ def test_median_of_windows_equals_numpy_median():
             if v[a] > v[b]:
                 v[a], v[b] = v[b], v[a]
         assert v == sorted(v), n
+
+
+def test_interp_rows_equals_np_interp_per_row():
+    rng = np.random.default_rng(5)
+    x = np.arange(-20, 5030)
+    for n_pts in (1, 2, 3, 5, 30):
+        xp = rng.uniform(0, 5000, n_pts)
+        if n_pts > 2:
+            xp[1] = 700.0                          # a knot on the sample grid
+        xp = np.sort(xp)
+        fp = rng.uniform(-1, 1, (7, n_pts))
+        got = qrs_detect._interp_rows(x, xp, fp)
+        ref = np.stack([np.interp(x, xp, row) for row in fp])
+        np.testing.assert_array_equal(got, ref)
+        # C order, so a sum over the rows adds them one after another as before.
+        assert got.flags.c_contiguous
+        e = rng.random(got.shape)
+        np.testing.assert_array_equal((got * e).sum(axis=0), (ref * e).sum(axis=0))

@@ -45,8 +45,9 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     if bp is None:
         bp = qrs_band(x, fs)
-    slope = np.gradient(bp, axis=1) * fs
-    e = slope * slope
+    e = np.gradient(bp, axis=1)  # a new array: scaled, squared and normalised in place
+    e *= fs
+    e *= e
     win = int(2 * fs)
     n = e.shape[1]
     scales = np.empty(e.shape[0])
@@ -59,7 +60,8 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     scales[scales <= 0] = 1.0
     # Clipped at ENERGY_CLIP (1.5) times the lead's typical QRS energy: an electrode artefact a
     # hundred times larger than any QRS must not set the thresholds for the real beats.
-    e = np.minimum(e / scales[:, None], ENERGY_CLIP)
+    e /= scales[:, None]
+    np.minimum(e, ENERGY_CLIP, out=e)
     if e.shape[0] == 1:
         return e[0]
     # Local lead weights, per 2-s block, from each lead's QRS-to-noise ratio r (98th
@@ -85,8 +87,26 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     w = w * np.minimum(1.0, np.median(peak, axis=1, keepdims=True) / (peak + 1e-12)) ** 2
     w = w / (w.sum(axis=0, keepdims=True) + 1e-12)
     centers = (np.arange(nb) + 0.5) * (width / nb)
-    wt = np.stack([np.interp(np.arange(n), centers, w[i]) for i in range(e.shape[0])])
-    return (wt * e).sum(axis=0)
+    wt = _interp_rows(np.arange(n), centers, w)
+    wt *= e
+    return wt.sum(axis=0)
+
+
+def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """`np.stack([np.interp(x, xp, row) for row in fp])` (xp increasing, finite values) with
+    np.interp's arithmetic, slope * (x - xp[j]) + fp[j] and the end values outside xp, for
+    all rows at once."""
+    x = np.asarray(x, dtype=np.float64)
+    if xp.size < 2:
+        return np.repeat(fp[:, :1], x.size, axis=1)
+    j = np.searchsorted(xp, x, side="right") - 1  # xp[j] <= x < xp[j + 1]
+    jj = np.clip(j, 0, xp.size - 2)
+    slopes = (fp[:, 1:] - fp[:, :-1]) / (xp[1:] - xp[:-1])
+    # np.take keeps [rows, x] in C order: the caller's sum over rows then rounds like before.
+    out = np.take(slopes, jj, axis=1) * (x - xp[jj]) + np.take(fp, jj, axis=1)
+    out[:, j < 0] = fp[:, :1]
+    out[:, j >= xp.size - 1] = fp[:, -1:]
+    return out
 
 
 def detect(x: np.ndarray, fs: float, energy: np.ndarray | None = None) -> np.ndarray:
