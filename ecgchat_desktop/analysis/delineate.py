@@ -27,6 +27,7 @@ Positions are fractional samples of the median-beat array.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
@@ -347,33 +348,34 @@ def _knee(y: np.ndarray, x0: float, outward: int, fs: float, inward_only: bool =
     o0 = int(round(x0 + outward * (reach + h)))
     o1 = o0 + outward * 2 * h
     if 0 <= min(o0, o1) and max(o0, o1) < y.size:
-        outside = y[min(o0, o1):max(o0, o1) + 1]
-        noise_pow = min(float(np.median(outside * outside)), float(yy.min()) ** 2)
+        outside = y[min(o0, o1):max(o0, o1) + 1]  # 2h + 1 samples: the median is the middle one
+        noise_pow = min(float(np.sort(outside * outside)[h]), float(yy.min()) ** 2)
         yy = np.sqrt(np.maximum(yy * yy - noise_pow, 0.0))
     lo_k, hi_k = x0 - reach, x0 + reach
     if inward_only:
         lo_k, hi_k = (x0 - reach, x0) if outward > 0 else (x0, x0 + reach)
     ks = np.arange(lo_k, hi_k + 1e-9, KNEE_STEP)
-    # All candidate knees at once, by the normal equations of the fit on [1, d, d^2].
-    d = np.maximum(0.0, (x[None, :] - ks[:, None]) * -outward)
-    d2 = d * d
-    s1, s2, s3, s4 = d.sum(axis=1), d2.sum(axis=1), (d2 * d).sum(axis=1), (d2 * d2).sum(axis=1)
-    G = np.empty((ks.size, 3, 3))
-    G[:, 0, 0] = x.size
-    G[:, 0, 1] = G[:, 1, 0] = s1
-    G[:, 0, 2] = G[:, 2, 0] = G[:, 1, 1] = s2
-    G[:, 1, 2] = G[:, 2, 1] = s3
-    G[:, 2, 2] = s4
-    g = np.stack([np.full(ks.size, yy.sum()), d @ yy, d2 @ yy], axis=1)
-    try:
-        coef = np.linalg.solve(G, g[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        return x0
+    D, D2, pinv = _knee_basis(x.size, tuple(np.round(ks - a, 6)), outward)
+    coef = pinv @ yy  # [k, 3]: the least-squares fit for every candidate knee
+    g = np.empty((ks.size, 3))
+    g[:, 0] = yy.sum()
+    g[:, 1] = D @ yy
+    g[:, 2] = D2 @ yy
     sse = float(yy @ yy) - (coef * g).sum(axis=1)
     ok = (coef[:, 1] > 0) | (coef[:, 2] > 0)  # the wave must rise inside the knee
     if not ok.any():
         return x0
     return float(ks[np.flatnonzero(ok)[int(np.argmin(sse[ok]))]])
+
+
+@lru_cache(maxsize=64)
+def _knee_basis(n: int, k_offsets: tuple, outward: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """d (distance inside each candidate knee, [k, n]), d^2 and the pseudo-inverses of the
+    [1, d, d^2] designs ([k, 3, n]); the same for every window of one length and rate."""
+    x = np.arange(n, dtype=float)
+    D = np.maximum(0.0, (x[None, :] - np.asarray(k_offsets)[:, None]) * -outward)
+    A = np.stack([np.ones_like(D), D, D * D], axis=2)  # [k, n, 3]
+    return D, D * D, np.linalg.pinv(A)
 
 
 def _p_wave(raw: np.ndarray, fs: float, peak_range: tuple[int, int] | None = None):
