@@ -375,9 +375,47 @@ def test_complete_block_needs_a_pr_spread_above_60_ms(prs, code):
     assert code in c and not c & ({"2AVB", "3AVB"} - {code})
 
 
-@pytest.mark.parametrize("hr,code", [(RC.THIRD_DEGREE_RATE_BELOW_BPM - 0.5, "3AVB"), (RC.THIRD_DEGREE_RATE_BELOW_BPM, "2AVB")])
-def test_complete_block_needs_a_ventricular_rate_below_60(hr, code):
-    assert code in codes(_blocked(hr, [118.0, 242.0]))
+def test_complete_block_needs_a_ventricular_rate_below_60():
+    assert "3AVB" in codes(_blocked(RC.THIRD_DEGREE_RATE_BELOW_BPM - 0.5, [118.0, 242.0]))
+    # A regular rhythm at 60/min with "2 P per QRS" would be 2:1 conduction of an atrial rate of
+    # 120/min: P-like waves counted twice, not AV block (the regular-rhythm rate limit).
+    assert not codes(_blocked(RC.AV_BLOCK_REGULAR_RATE_BELOW_BPM, [118.0, 242.0])) & {"2AVB", "3AVB"}
+
+
+def _grouped(prs: list[float], rr_ms, p_per_qrs=1.5):
+    """Grouped beating: two conducted beats, then a pause of a dropped beat (3:2 conduction)."""
+    from tests.interpret_builders import FS, beats_for
+    peaks, t = [], 200.0
+    while t < 10.0 * FS:
+        for rr in rr_ms:
+            peaks.append(int(t))
+            t += rr * FS / 1000.0
+    hr = 60000.0 / (sum(rr_ms) / len(rr_ms))
+    return normal(hr, atrial_rate_bpm=hr * p_per_qrs, p_per_qrs=p_per_qrs, r_peaks=peaks,
+                  beats=beats_for(peaks, prs))
+
+
+def test_dropped_beats_make_second_degree_block_at_any_rate():
+    m = _grouped([160.0], rr_ms=(600.0, 600.0, 1200.0))   # 75/min, a dropped beat every third P
+    s = [x for x in interpret(m) if x.code == "2AVB"]
+    assert s and any("irregular ventricular rhythm" in e for e in s[0].evidence)
+    assert "3AVB" not in codes(m)
+
+
+@pytest.mark.parametrize("hr,blocked", [(RC.AV_BLOCK_REGULAR_RATE_BELOW_BPM - 0.5, True),
+                                        (RC.AV_BLOCK_REGULAR_RATE_BELOW_BPM, False)])
+def test_regular_rhythm_with_extra_p_waves_is_2_to_1_block_only_when_slow(hr, blocked):
+    c = codes(_blocked(hr, [180.0]))            # fixed PR, 2 P per QRS, regular RR
+    assert ("2AVB" in c) == blocked and "3AVB" not in c
+
+
+def test_complete_block_needs_a_measured_pr_spread():
+    peaks = regular_peaks(38.0)
+    m = normal(38.0, atrial_rate_bpm=80.0, p_per_qrs=2.1, r_peaks=peaks,
+               beats=[replace(b, p_onset=None) if i > 1 else b for i, b in enumerate(beats_for(peaks, 200.0))])
+    s = [x for x in interpret(m) if x.code == "2AVB"]
+    assert s and "3AVB" not in codes(m)
+    assert any("P–QRS relation not assessable" in e for e in s[0].evidence)
 
 
 @pytest.mark.parametrize("prs,fixed", [([150.0, 210.0], True), ([148.0, 212.0], False)])

@@ -8,6 +8,7 @@ import numpy as np
 
 from ecgchat_desktop.interpret import morphology as mo
 from ecgchat_desktop.interpret import rules_chamber
+from ecgchat_desktop.interpret.rules_rhythm import AF_IRREGULARITY_AT_LEAST, rr_irregularity
 from ecgchat_desktop.interpret.context import RuleContext, fmt_deg, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
@@ -27,6 +28,14 @@ AV_BLOCK_P_PER_QRS_AT_LEAST = 1.3
 SECOND_DEGREE_PR_SD_AT_MOST_MS = 30.0     # conducted beats keep a fixed PR
 THIRD_DEGREE_PR_SD_ABOVE_MS = 60.0        # no fixed P–QRS relation
 THIRD_DEGREE_RATE_BELOW_BPM = 60.0
+# Blocked P waves in a regular ventricular rhythm can only be fixed-ratio (2:1, 3:1) conduction,
+# whose ventricular rate is at most half the atrial rate: below 60/min at a sinus atrial rate
+# (< 120/min). "Extra P waves" in a regular rhythm at ≥ 60/min are T/U waves or noise counted as P:
+# MIT-BIH 10 s windows in reference sinus rhythm (103, 109, 207, 220, 228, 230) and unrecognised
+# pacing (102, 104) fired 2AVB in ~150 windows, every reference 2:1 window ("(BII", 231) runs at
+# 35–49/min. Mobitz I/II drop beats and make the RR irregular: judged at any rate. A complete
+# block's escape rhythm is regular, and its P–QRS dissociation must be shown by a measured PR spread.
+AV_BLOCK_REGULAR_RATE_BELOW_BPM = 60.0
 COMPLETE_BBB_QRS_AT_LEAST_MS = 120.0
 INCOMPLETE_BBB_QRS_AT_LEAST_MS = 110.0
 # AHA 2009 says 110–119 ms; PTB-XL labels rsR′ with a shorter QRS as incomplete RBBB too,
@@ -64,14 +73,25 @@ def _av_block(ctx: RuleContext) -> list[Statement]:
               f"ventricular rate {hr:.0f} bpm" if hr is not None else "ventricular rate not measured"]
         if pr_sd is not None:
             ev.append(f"PR variation (SD over {prs.size} beats) {pr_sd:.0f} ms")
-        if (pr_sd is None or pr_sd > THIRD_DEGREE_PR_SD_ABOVE_MS) and hr is not None \
+        irregular = rr_irregularity(ctx.rr_intervals_ms())
+        regular = irregular is not None and irregular < AF_IRREGULARITY_AT_LEAST
+        if regular and hr is not None and hr >= AV_BLOCK_REGULAR_RATE_BELOW_BPM:
+            return out
+        if regular:
+            ev.append(f"regular ventricular rhythm (RR irregularity {irregular:.3f} < {AF_IRREGULARITY_AT_LEAST}) "
+                      f"below {AV_BLOCK_REGULAR_RATE_BELOW_BPM:.0f} bpm")
+        elif irregular is not None:
+            ev.append(f"irregular ventricular rhythm (RR irregularity {irregular:.3f}): dropped beats")
+        if pr_sd is not None and pr_sd > THIRD_DEGREE_PR_SD_ABOVE_MS and regular and hr is not None \
                 and hr < THIRD_DEGREE_RATE_BELOW_BPM and ar is not None and ar > hr:
-            ev.append(f"ventricular rate < {THIRD_DEGREE_RATE_BELOW_BPM:.0f} bpm and no fixed P–QRS relation"
-                      + ("" if pr_sd is None else f" (PR SD > {THIRD_DEGREE_PR_SD_ABOVE_MS:.0f} ms)"))
+            ev.append(f"ventricular rate < {THIRD_DEGREE_RATE_BELOW_BPM:.0f} bpm, regular escape rhythm and no fixed "
+                      f"P–QRS relation (PR SD > {THIRD_DEGREE_PR_SD_ABOVE_MS:.0f} ms)")
             out.append(make_statement("3AVB", ev))
         else:
             if pr_sd is not None and pr_sd <= SECOND_DEGREE_PR_SD_AT_MOST_MS:
                 ev.append(f"conducted beats keep a fixed PR (SD ≤ {SECOND_DEGREE_PR_SD_AT_MOST_MS:.0f} ms)")
+            elif pr_sd is None:
+                ev.append("P–QRS relation not assessable (fewer than 3 PR intervals): complete block not shown")
             out.append(make_statement("2AVB", ev))
         return out
     if ctx.has(*SINUS_CODES) and m.pr_ms is not None and m.pr_ms > FIRST_DEGREE_PR_ABOVE_MS:
