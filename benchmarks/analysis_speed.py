@@ -55,11 +55,12 @@ def stage_profile(ecg, repeat: int) -> list[tuple[str, float]]:
         setattr(owner, name, timed)
 
     steps = {
-        "pacing": ("detect_spikes",), "preprocess": ("resample", "clean", "spline_baseline"),
+        "pacing": ("detect_spikes", "detect_spikes_with_mode", "detect_candidates", "confirm", "confirm_spikes"),
+        "preprocess": ("resample", "clean", "spline_baseline"),
         "qrs_detect": ("qrs_band", "qrs_energy", "detect", "refine_to_extremum"),
         "quality": ("assess_all",), "beat_classify": ("classify", "likely_noise"),
         "median_beat": ("build", "align"), "delineate": ("qrs_bounds", "delineate"),
-        "flutter": ("atrial_spectrum",), "atrial": ("extra_p_counts",),
+        "flutter": ("atrial_spectrum",), "atrial": ("extra_p_counts", "pre_qrs_coherence"),
         "amp_mod": ("all_lead_amplitudes",), "axes": ("frontal_axis_deg",), "rhythm": ("rr_statistics",),
     }
     for mod_attr, names in steps.items():
