@@ -803,6 +803,22 @@ def test_qtc_limits_by_sex_and_formula_named(patient, value, code):
         assert found[0].critical == (code == "QTC_CRIT")
 
 
+@pytest.mark.parametrize("hr,fires", [(49.9, False), (50.0, True), (100.0, True), (100.1, False)])
+def test_short_qtc_only_at_a_resting_rate(hr, fires):
+    m = normal(hr, qtc_ms={"bazett": 335.0, "fridericia": 330.0, "framingham": 330.0, "hodges": 330.0})
+    assert ("SQTC" in codes(m)) == fires
+    if fires:
+        assert any(e.startswith(f"rate {hr:.0f} bpm within 50–100 bpm, regular") for e in by_code(m, "SQTC").evidence)
+
+
+def test_short_qtc_not_over_an_irregular_rr():
+    peaks = [200 + int(i * 0.5 * FS + (0.15 * FS if i % 2 else 0)) for i in range(19)]  # RR 0.65 / 0.35 s
+    m = normal(75.0, qtc_ms={"bazett": 335.0, "fridericia": 330.0, "framingham": 330.0, "hodges": 330.0},
+               r_peaks=peaks, beats=beats_for(peaks))
+    assert "SQTC" not in codes(m)
+    assert "SQTC" in codes(replace(m, r_peaks=regular_peaks(75.0), beats=beats_for(regular_peaks(75.0))))
+
+
 def test_qtc_in_wide_qrs_is_adjusted():
     m = _qtc(470.0)
     m = replace(m, qrs_ms=140.0)

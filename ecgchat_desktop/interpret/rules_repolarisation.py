@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ecgchat_desktop.interpret.context import RuleContext, fmt_ms
 from ecgchat_desktop.interpret.rules_ischemia import ste_line
+from ecgchat_desktop.interpret.rules_rhythm import AF_IRREGULARITY_AT_LEAST, rr_irregularity
 from ecgchat_desktop.interpret.statement import Statement
 from ecgchat_desktop.interpret.vocabulary import make_statement
 
@@ -25,6 +26,12 @@ QTC_FORMULA_ORDER = ("fridericia", "bazett", "hodges", "framingham")
 LONG_QTC_AT_LEAST_MS = {"M": 450.0, "F": 460.0}
 CRITICAL_QTC_AT_LEAST_MS = 500.0
 SHORT_QTC_AT_MOST_MS = 340.0
+# A short QTc is judged only at a regular rate of 50–100/min: the rate formulas under-correct at
+# slow rates (a normal QT reads "short" below 50/min) and over a mean of irregular RR, and short QT
+# is assessed at rest. A 10 s sweep over every MIT-BIH record found 112 SQTC windows and no real
+# short QT: slow rhythms with pauses (201, 232), AF/flutter (200, 202, 203, 210, 222), T ends read
+# early in noise or unrecognised pacing (102, 104, 105, 121).
+SHORT_QTC_RATE_BPM = (50.0, 100.0)
 WIDE_QRS_AT_LEAST_MS = 120.0
 
 _SECONDARY_CODES = ("CLBBB", "PACE", "WPW", "WCT")
@@ -156,8 +163,15 @@ def _qtc(ctx: RuleContext) -> list[Statement]:
         return [make_statement("LQTC", [f"QTc ({name}) {value:.0f} ms ≥ {limit:.0f} ms ({who})", *ev_tail],
                                text=f"Prolonged QTc ({name} {value:.0f} ms)")]
     if judged <= SHORT_QTC_AT_MOST_MS and not (qrs is not None and qrs >= WIDE_QRS_AT_LEAST_MS):
-        return [make_statement("SQTC", [f"QTc ({name}) {value:.0f} ms ≤ {SHORT_QTC_AT_MOST_MS:.0f} ms", *ev_tail],
-                               text=f"Short QTc ({name} {value:.0f} ms)")]
+        hr = m.hr_bpm
+        irregular = rr_irregularity(ctx.rr_intervals_ms())
+        if hr is None or not SHORT_QTC_RATE_BPM[0] <= hr <= SHORT_QTC_RATE_BPM[1] or ctx.has("AFIB", "AFLT") \
+                or (irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST):
+            return []
+        rate = (f"rate {hr:.0f} bpm within {SHORT_QTC_RATE_BPM[0]:.0f}–{SHORT_QTC_RATE_BPM[1]:.0f} bpm"
+                + ("" if irregular is None else f", regular (RR irregularity {irregular:.3f} < {AF_IRREGULARITY_AT_LEAST})"))
+        return [make_statement("SQTC", [f"QTc ({name}) {value:.0f} ms ≤ {SHORT_QTC_AT_MOST_MS:.0f} ms", rate,
+                                        *ev_tail], text=f"Short QTc ({name} {value:.0f} ms)")]
     return []
 
 
