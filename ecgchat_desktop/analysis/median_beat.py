@@ -109,8 +109,14 @@ def align(x: np.ndarray, peaks: np.ndarray, fs: float, usable: np.ndarray,
     xs = x if use.all() else x[use]
     core = _stack(xs, ref, qa, qb)
     full = ~np.isnan(core).any(axis=(1, 2))
-    tmpl = np.median(core[full], axis=0) if full.sum() >= 3 else np.nanmedian(core, axis=0)
-    tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
+    if full.sum() >= 3:
+        # NaN-free: the median (beats moved to axis 1 for _median_axis1) and the plain mean
+        # give np.median's and np.nanmean's numbers.
+        tmpl = _median_axis1(np.transpose(core[full], (1, 0, 2)))
+        tmpl = tmpl - tmpl.mean(axis=1, keepdims=True)
+    else:
+        tmpl = np.nanmedian(core, axis=0)
+        tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
     q = _stack(xs, peaks, qa + lag, qb + lag)  # [beats, leads, len]
     scores = _lag_scores(q, tmpl, 2 * lag + 1)
     return peaks + (np.argmax(scores, axis=1) - lag)
