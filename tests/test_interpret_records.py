@@ -166,22 +166,27 @@ FIRES = [
 # Statements without a real firing example in the shared data, and why. Each is covered on
 # hand-built measurements in test_interpret_rules.py / test_interpret_conduction_criteria.py.
 NO_REAL_EXAMPLE = {
-    "3AVB": "no unpaced complete AV block found. Searched: every 10 s window of all 48 MIT-BIH records "
-            "(8,640) and all 105 QTDB records (1,315) through the full pipeline, PTB-XL folds 1–8, CinC and "
-            "LUDB; candidates = more than one P per QRS. MIT-BIH/QTDB reference rhythms hold no complete "
-            "block (only '(BII' 2:1 block in MIT-BIH 231 / QTDB sel231); LUDB's five third-degree blocks are all paced; no PTB-XL/CinC label. "
-            "The one candidate, QTDB sel37 (regular wide-QRS rhythm 43/min), shows no identifiable P waves "
-            "by eye and none in its q1c reference, so it proves nothing",
-    "STEMI_SGARBOSSA": "no LBBB or paced record with an acute infarction. Searched every record where LBBB or "
-                       "pacing is labelled or fired (PTB-XL folds 1–8: 7 LBBB, 1 paced; CinC: 7 LBBB; LUDB: 4 "
-                       "labelled and 7 more read as LBBB, 8 labelled and 2 more read as paced). LUDB 24 (complete LBBB, 'STEMI' anterior/apical/lateral/septal) meets no "
-                       "Sgarbossa criterion as measured (V1–V3 ST/S 7–12 %, lateral ST discordant); CinC Q2428 "
-                       "fires it on a QRS read as LBBB but is labelled 'MI' and nonspecific IVCD (tall narrow "
-                       "R in V2, upright lateral T: not LBBB by eye), so it proves nothing",
-    "SQTC": "no short QT anywhere. Searched: QTc ≤ 340 ms in PTB-XL folds 1–8, CinC and LUDB (lowest "
-            "Fridericia 351 ms) and in every 10 s window of MIT-BIH and QTDB; the QTDB cardiologists' own "
-            "q1c QT gives QTc (Fridericia) ≥ 357 ms in all 103 records that have one. Windows that fire are T ends read early "
-            "(noise, unrecognised pacing: MIT-BIH 102, 105, 121; QTDB sele0203 ours 326–338 ms, reference 360 ms)",
+    "3AVB": "no unpaced complete AV block found. Searched: every 10 s window of all 48 MIT-BIH "
+            "records (8,640) and all 105 QTDB records (1,315) through the full pipeline, PTB-XL "
+            "folds 1–8, CinC and LUDB; candidates = more than one P per QRS. MIT-BIH/QTDB reference "
+            "rhythms hold no complete block (only '(BII' 2:1 block in MIT-BIH 231 / QTDB sel231); "
+            "LUDB's five third-degree blocks are all paced; no PTB-XL label; CinC's two 'AV block' "
+            "labels are a regular 129/min tachycardia (georgia E07541) and AF/flutter (E00007). The "
+            "one candidate, QTDB sel37 (regular wide-QRS rhythm 43/min), shows no identifiable P "
+            "waves by eye and none in its q1c reference, so it proves nothing",
+    "STEMI_SGARBOSSA": "no LBBB or paced record with an acute infarction. Searched every record "
+                       "where LBBB or pacing is labelled or fired (PTB-XL folds 1–8: 7 LBBB, 1 "
+                       "paced; CinC: 7 LBBB; LUDB: 4 labelled and 7 more read as LBBB, 8 labelled "
+                       "and 2 more read as paced). LUDB 24 (complete LBBB, 'STEMI' "
+                       "anterior/apical/lateral/septal) meets no Sgarbossa criterion as measured "
+                       "(V1–V3 ST/S 7–12 %, lateral ST discordant); CinC Q2428 fires it on a QRS "
+                       "read as LBBB but is labelled 'MI' and nonspecific IVCD (tall narrow R in "
+                       "V2, upright lateral T: not LBBB by eye), so it proves nothing",
+    "SQTC": "no short QT anywhere. Searched: QTc ≤ 340 ms in PTB-XL folds 1–8, CinC and LUDB "
+            "(lowest Fridericia 351 ms) and in every 10 s window of MIT-BIH and QTDB; the QTDB "
+            "cardiologists' own q1c QT gives QTc (Fridericia) ≥ 357 ms in all 103 records that have "
+            "one. Windows that fire are T ends read early (noise, unrecognised pacing: MIT-BIH 102, "
+            "105, 121; QTDB sele0203 ours 326–338 ms, reference 360 ms)",
 }
 
 
