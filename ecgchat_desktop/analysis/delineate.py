@@ -19,8 +19,10 @@ offset the latest.
   the window, between the previous beat's T end and the QRS; present when its peak
   stands clearly above the window's noise; onset/offset by the trapezium method on each
   side of the P peak. The same on each lead alone gives per-lead P durations.
-- P and T ends are then refined on a lightly smoothed (6 ms) curve, within half the
-  smoothing window of the first estimate (`_refine`).
+- P and T ends are then refined on a lightly smoothed curve (a 6-ms running median, which
+  leaves an abrupt wave start in place), within half the smoothing window of the first
+  estimate (`_refine`), and placed to a quarter sample where the unsmoothed magnitude
+  leaves the baseline (`_knee`; the T end only inwards).
 Positions are fractional samples of the median-beat array.
 """
 
