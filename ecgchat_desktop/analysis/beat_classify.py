@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecgchat_desktop.analysis.median_beat import _median_axis1
+
 SIMILAR_CORR = 0.9
 DIFFERENT_CORR = 0.85
 PREMATURE_FRACTION = 0.85
@@ -105,7 +107,7 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
     cands = np.flatnonzero(friends >= top - max(1, int(0.05 * top)))
     medoid = cands[np.argmin(widths[sel][cands])] if cands.size > 1 else int(np.argmax(friends))
     family = sel[cmat[medoid] >= SIMILAR_CORR]
-    template = np.median(w[family], axis=0)
+    template = _median_axis1(w[family][None])[0]  # np.median(w[family], axis=0), same numbers
     corr = _corr_rows(w, template)
     amp_t = np.ptp(template) + 1e-12
     amp_ratio = np.ptp(w, axis=1) / amp_t
