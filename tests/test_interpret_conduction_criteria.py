@@ -69,6 +69,20 @@ def test_lbbb_is_not_called_with_rs_in_both_v5_and_v6():
     assert "CLBBB" in codes(m)
 
 
+@pytest.mark.parametrize("v2_r,fires", [(1.4, True), (1.41, False)])
+def test_complete_lbbb_needs_qs_or_rs_in_v2(v2_r, fires):
+    m = _lbbb_broad(150.0, 120.0)
+    set_lead(m, "V2", r_mv=v2_r, s_mv=-1.4)       # dominant R in V2 once taller than its S
+    c = codes(m)
+    assert ("CLBBB" in c) == fires
+    if not fires:
+        assert "IVCD" in c
+    # an incomplete LBBB (LUDB 120) may keep an R in V2
+    m = _lbbb_broad(114.0, 90.0)
+    set_lead(m, "V2", r_mv=1.41, s_mv=-1.4)
+    assert "ILBBB" in codes(m)
+
+
 # --- RBBB ---------------------------------------------------------------------------------------
 def _rbbb_monophasic_v1(r_ms: float):
     m = normal(qrs_ms=140.0)

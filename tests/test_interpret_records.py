@@ -149,6 +149,7 @@ FIRES = [
     ("ludb", "120", "ILBBB"),             # LUDB "incomplete left bundle branch block"
     ("ptbxl", "349", "IVCD"),
     ("cinc", "cpsc2018/A0070", "1AVB"),
+    ("cinc", "cpsc2018_extra/Q2428", "IVCD"),  # labelled nonspecific IVCD (and MI): QRS 144 ms
     # --- ST elevation (CinC "st elevation" labels; PTB-XL 181: anterior aneurysm after infarction,
     #     whose persistent ST elevation meets the criteria — the statement says "consider")
     # A0032 is the only lateral example and sits near the limit (V6 +0.11 mV at J); A0046 (V4 +0.15,
@@ -179,9 +180,9 @@ NO_REAL_EXAMPLE = {
                        "paced; CinC: 7 LBBB; LUDB: 4 labelled and 7 more read as LBBB, 8 labelled "
                        "and 2 more read as paced). LUDB 24 (complete LBBB, 'STEMI' "
                        "anterior/apical/lateral/septal) meets no Sgarbossa criterion as measured "
-                       "(V1–V3 ST/S 7–12 %, lateral ST discordant); CinC Q2428 fires it on a QRS "
-                       "read as LBBB but is labelled 'MI' and nonspecific IVCD (tall narrow R in "
-                       "V2, upright lateral T: not LBBB by eye), so it proves nothing",
+                       "(V1–V3 ST/S 7–12 %, lateral ST discordant); CinC Q2428 (labelled 'MI' and "
+                       "nonspecific IVCD), where it fired while that QRS was read as LBBB, is "
+                       "IVCD now (tall dominant R in V2 excludes LBBB)",
     "SQTC": "no short QT anywhere. Searched: QTc ≤ 340 ms in PTB-XL folds 1–8, CinC and LUDB "
             "(lowest Fridericia 351 ms) and in every 10 s window of MIT-BIH and QTDB; the QTDB "
             "cardiologists' own q1c QT gives QTc (Fridericia) ≥ 357 ms in all 103 records that have "
@@ -244,6 +245,8 @@ SILENT = [
     ("ptbxl", "35", {"IRBBB", "CRBBB"}, "NORM: a small terminal r′ in V2 alone"),
     ("ludb", "2", {"CLBBB", "ILBBB"}, "QRS measures 140 ms but the R in I/V5/V6 is narrow"),
     ("ptbxl", "279", {"CRBBB", "IRBBB"}, "LBBB whose notch in V2 looks like an R′"),
+    ("cinc", "cpsc2018_extra/Q2428", {"CLBBB", "STEMI_SGARBOSSA"},
+     "labelled MI and nonspecific IVCD: broad lateral R but a tall dominant R in V2, not LBBB"),
     ("ptbxl", "242", {"LPFB"}, "NORM with an axis of +90°"),
     ("ptbxl", "488", {"Q_LAT", "Q_INF"}, "NORM: septal q in I, aVL, V5, V6"),
     ("ptbxl", "88", {"1AVB"}, "NORM: PR 224 ms from a long P wave, PR segment short"),

@@ -155,6 +155,12 @@ def _lbbb_pattern(ctx: RuleContext) -> tuple[bool, list[str]]:
     qrs = ctx.m.qrs_ms
     if qrs is not None and qrs < COMPLETE_BBB_QRS_AT_LEAST_MS and not set(broad) & {"I", "aVL"}:
         return False, []
+    # Complete LBBB sends the whole activation away from the right chest leads: QS or rS in V1 and V2
+    # (Strauss et al. 2011). A tall dominant R in V2 is another wide QRS (CinC Q2428, labelled MI and
+    # nonspecific IVCD: R 1.41 mV in V2; LUDB 66, labelled IRBBB + LVH).
+    v2_r = qrs is not None and qrs >= COMPLETE_BBB_QRS_AT_LEAST_MS and mo.r_dominant(ctx, "V2")
+    if v2_r:
+        return False, []
     # Left-ventricular activation ends late and leftward: V5/V6 end on a broad R, not on a deep
     # S (rS in both is a left-axis/anterior-fascicle pattern, e.g. LAFB with a wide QRS).
     if all(mo.s_dominant(ctx, ld) for ld in ("V5", "V6")):
