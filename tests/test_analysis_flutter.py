@@ -217,3 +217,22 @@ def test_two_to_one_flutter_reports_no_p_measurements(data_dir):
     assert m.pr_ms is None and m.p_ms is None and m.p_axis_deg is None and m.p_per_qrs is None
     assert all(b.p_onset is None for b in m.beats)
     assert any("flutter waves" in n and "P, PR and P axis withheld" in n for n in m.analysis_notes)
+
+
+def test_no_spectral_flutter_in_a_wide_complex_tachycardia():
+    from ecgchat_desktop.analysis import flutter as F
+    base = dict(p_wave_fraction=0.0, pr_ms=None, p_ms=None, atrial_rate_bpm=None, p_per_qrs=None,
+                atrial_organisation=0.8, atrial_spectral_rate_bpm=300.0)
+    hr, wide = F.WIDE_TACHY_AT_LEAST_BPM, F.WIDE_QRS_AT_LEAST_MS
+    assert "AFLT" not in _codes(normal(hr, qrs_ms=wide, **base))
+    assert "WCT" in _codes(normal(hr, qrs_ms=wide, **base))
+    assert "AFLT" in _codes(normal(hr, qrs_ms=wide - 1.0, **base))
+    assert "AFLT" in _codes(normal(hr - 1.0, qrs_ms=wide, **base))
+
+
+def test_ventricular_tachycardia_record_is_not_called_flutter(data_dir):
+    # CinC JS45548 (ningbo), labelled VT: 136/min, QRS 190 ms, a 300/min residual peak (organisation
+    # 0.82). Was "atrial flutter" beside the wide-complex tachycardia; now the WCT statement alone.
+    m = measure(read_ecg(data_dir / "cinc" / "ningbo" / "JS45548.hea"))
+    codes = _codes(m)
+    assert "WCT" in codes and "AFLT" not in codes

@@ -320,8 +320,10 @@ def measure(ecg) -> Measurements:
                 m.atrial_rate_bpm = float(m.hr_bpm * m.p_per_qrs)
             if extra.mean() >= 0.3:
                 notes.append(f"P waves without QRS: {m.p_per_qrs:.2f} P per QRS")
-    if p_global and flutter.p_is_flutter_wave(m.atrial_organisation, m.atrial_spectral_rate_bpm, m.hr_bpm,
-                                              m.p_wave_fraction, m.p_per_qrs):
+    if p_global and flutter.p_is_flutter_wave(
+            m.atrial_organisation, m.atrial_spectral_rate_bpm, m.hr_bpm, m.p_wave_fraction, m.p_per_qrs,
+            None if bounds.qrs_onset is None or bounds.qrs_offset is None
+            else _ms(bounds.qrs_offset - bounds.qrs_onset)):
         # The "P" is a flutter wave (in 2:1 flutter one sits where a P would): the same criteria name
         # the rhythm flutter (rules_rhythm), so no PR, P axis or P count is built on it.
         notes[:] = [n for n in notes if not n.startswith("P waves without QRS")]

@@ -50,12 +50,22 @@ SINGLE_P_FRACTION_AT_LEAST = 0.9
 SINGLE_P_PER_QRS_BELOW = 1.2
 
 
-def flutter_peak(organisation: float | None, rate_bpm: float | None, hr_bpm: float | None) -> bool:
+# Not judged in a wide-complex tachycardia (the WCT limits of rules_rhythm): the large wide complexes
+# leave the residual, and a flutter statement beside a possible ventricular tachycardia would
+# reassure wrongly (CinC JS45548, labelled VT at 136/min with QRS 190 ms, showed a 300/min peak).
+WIDE_QRS_AT_LEAST_MS = 120.0
+WIDE_TACHY_AT_LEAST_BPM = 100.0
+
+
+def flutter_peak(organisation: float | None, rate_bpm: float | None, hr_bpm: float | None,
+                 qrs_ms: float | None = None) -> bool:
     """The residual spectrum shows flutter waves: an organised peak at a flutter rate, well above
-    the QRS rate."""
+    the QRS rate, outside a wide-complex tachycardia."""
+    wide_tachy = (qrs_ms is not None and hr_bpm is not None and qrs_ms >= WIDE_QRS_AT_LEAST_MS
+                  and hr_bpm >= WIDE_TACHY_AT_LEAST_BPM)
     return (organisation is not None and rate_bpm is not None and organisation >= ORGANISATION_AT_LEAST
             and SPECTRAL_RATE_BPM[0] <= rate_bpm <= SPECTRAL_RATE_BPM[1]
-            and (hr_bpm is None or rate_bpm >= ATRIA_FASTER_THAN_VENTRICLES * hr_bpm))
+            and (hr_bpm is None or rate_bpm >= ATRIA_FASTER_THAN_VENTRICLES * hr_bpm) and not wide_tachy)
 
 
 def one_p_per_qrs_contradicts(rate_bpm: float | None, hr_bpm: float | None, p_fraction: float | None,
@@ -68,11 +78,11 @@ def one_p_per_qrs_contradicts(rate_bpm: float | None, hr_bpm: float | None, p_fr
 
 
 def p_is_flutter_wave(organisation: float | None, rate_bpm: float | None, hr_bpm: float | None,
-                      p_fraction: float | None, p_per_qrs: float | None) -> bool:
+                      p_fraction: float | None, p_per_qrs: float | None, qrs_ms: float | None = None) -> bool:
     """The delineated "P" wave is a flutter wave: the residual shows flutter (flutter_peak) and the
     P waves do not contradict it. In 2:1 flutter one flutter wave sits where a P would, before each
     QRS at a fixed "PR" (LUDB 35, QTDB sele0409), and gave PR, P axis and P-per-QRS values."""
-    return flutter_peak(organisation, rate_bpm, hr_bpm) and not one_p_per_qrs_contradicts(
+    return flutter_peak(organisation, rate_bpm, hr_bpm, qrs_ms) and not one_p_per_qrs_contradicts(
         rate_bpm, hr_bpm, p_fraction, p_per_qrs)
 
 

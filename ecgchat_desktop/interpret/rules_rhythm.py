@@ -254,7 +254,7 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     is_flutter = False
     ar = m.atrial_rate_bpm
     org, spec_rate = m.atrial_organisation, m.atrial_spectral_rate_bpm
-    flutter_peak = flutter.flutter_peak(org, spec_rate, hr)
+    flutter_peak = flutter.flutter_peak(org, spec_rate, hr, m.qrs_ms)
     p_contradicts = flutter_peak and flutter.one_p_per_qrs_contradicts(spec_rate, hr, pf, m.p_per_qrs)
     flutter_waves = flutter_peak and not p_contradicts
     # An irregular rhythm with the same atrial wave before every QRS (AF vetoed above) is not given
