@@ -60,3 +60,34 @@ def test_no_spike_search_below_250_hz():
     x[:, 100::80] = 2.0
     spikes, mode = pacing.detect_spikes_with_mode(x, fs)
     assert spikes.size == 0 and mode == ""
+
+
+def test_band_limited_stimulus_on_the_qrs_peak_kept_when_it_opens_a_wide_complex(data_dir):
+    # MIT-BIH 104: the smeared stimulus is the first QRS detection's energy peak of its beat
+    # (the apex rule alone dropped it), but a slow paced QRS follows it.
+    from ecgchat_desktop.io import read_ecg
+    ecg = _first_seconds(read_ecg(data_dir / "mitdb" / "104.hea"), 30)
+    m = measure(ecg)
+    assert any("opening a wide complex" in n for n in m.analysis_notes)
+    assert m.n_paced >= 0.5 * m.n_beats
+    codes = _codes(interpret(m, ecg.patient))
+    assert "PACE" in codes and "opening a wide complex" in " ".join(codes["PACE"].evidence)
+
+
+def test_narrow_r_apices_do_not_open_a_wide_complex(data_dir):
+    from ecgchat_desktop.analysis import preprocess, qrs_detect
+    from ecgchat_desktop.analysis.engine import working_rate_hz
+    from ecgchat_desktop.io import read_ecg
+    ecg = read_ecg(data_dir / "ptb-xl" / "records500" / "00000" / "00351_hr.hea")
+    fs0 = ecg.sampling_rate_hz
+    x = np.asarray(ecg.signals_mv, dtype=np.float64)
+    cand = pacing.detect_candidates(x, fs0)
+    assert cand.mode == "smeared" and cand.samples.size >= 10
+    fs = working_rate_hz(fs0)
+    xc, _ = preprocess.clean(preprocess.resample(x, fs0, fs), fs)
+    spikes_w = np.round(cand.samples * fs / fs0).astype(np.int64)
+    on_peak = pacing._near_qrs_peak(spikes_w, qrs_detect.detect(xc, fs), fs)
+    assert on_peak.sum() >= 10                                   # narrow R apices ...
+    assert not pacing._opens_wide_complex(spikes_w[on_peak], xc, fs).any()   # ... in mid-complex
+    samples0, samples_w, note = pacing.confirm(cand, qrs_detect.detect(xc, fs), fs0, fs, xc)
+    assert samples0.size == 0 and note == ""

@@ -102,7 +102,7 @@ def measure(ecg) -> Measurements:
     xw = preprocess.resample(filled, fs0, FS)
     xc, mains = preprocess.clean(xw, FS)
     if spikes0.size:
-        spikes0, spikes_w, spike_note = pacing.confirm(spike_cand, qrs_detect.detect(xc, FS), fs0, FS)
+        spikes0, spikes_w, spike_note = pacing.confirm(spike_cand, qrs_detect.detect(xc, FS), fs0, FS, xc)
         if spike_note:
             notes.append(spike_note)
         if spikes_w.size:
