@@ -59,27 +59,31 @@ def main() -> int:
     thr = getattr(rules_rhythm, "FLUTTER_ORGANISATION_AT_LEAST", 0.35)
     for split, items in groups(data).items():
         vals: dict[str, list[float]] = {}
-        counts: dict[str, list[int]] = {}   # label -> [records, no spectrum, AFLT stated]
+        counts: dict[str, list[int]] = {}   # label -> [records, no spectrum, AFLT stated, AFLT with a PR]
         for label, hea, name in items:
             m = measure(read_ecg(hea))
-            c = counts.setdefault(label, [0, 0, 0])
+            c = counts.setdefault(label, [0, 0, 0, 0])
             c[0] += 1
             if m.atrial_organisation is not None:
                 vals.setdefault(label, []).append(m.atrial_organisation)
             else:
                 c[1] += 1
-            c[2] += "AFLT" in {s.code for s in interpret(m)}
+            stated = "AFLT" in {s.code for s in interpret(m)}
+            c[2] += stated
+            # A flutter statement beside a measured PR contradicts itself (a flutter wave read as P).
+            c[3] += stated and m.pr_ms is not None
         print(f"\n{split} ({'PTB-XL folds 9-10, held out' if split == 'test' else 'CinC, LUDB, PTB-XL folds 1-8'})")
-        print("| label | records | no spectrum | organisation p10 | median | p90 | ≥ threshold %.2f | AFLT stated |" % thr)
-        print("|---|---|---|---|---|---|---|---|")
+        print("| label | records | no spectrum | organisation p10 | median | p90 | ≥ threshold %.2f | AFLT stated |"
+              " AFLT with a PR |" % thr)
+        print("|---|---|---|---|---|---|---|---|---|")
         for label in ("flutter", "af", "sinus"):
             v = np.asarray(vals.get(label, []))
-            n, none, stated = counts.get(label, [0, 0, 0])
+            n, none, stated, with_pr = counts.get(label, [0, 0, 0, 0])
             if n:
                 p = np.percentile(v, [10, 50, 90]) if v.size else [float("nan")] * 3
                 share = f"{np.mean(v >= thr):.0%}" if v.size else "—"
                 print(f"| {label} | {n} | {none} | {p[0]:.2f} | {p[1]:.2f} | {p[2]:.2f} | {share} | "
-                      f"{stated} ({stated / n:.0%}) |")
+                      f"{stated} ({stated / n:.0%}) | {with_pr} |")
     return 0
 
 
