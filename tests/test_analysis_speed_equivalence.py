@@ -630,3 +630,14 @@ def test_interp_rows_equals_np_interp_per_row():
         assert got.flags.c_contiguous
         e = rng.random(got.shape)
         np.testing.assert_array_equal((got * e).sum(axis=0), (ref * e).sum(axis=0))
+
+
+def test_percentile_and_median_equal_numpy():
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 3, 4, 5, 50, 51, 999, 1000, 1001):
+        for pct in (98.0, 50.0, 30.0, 80.0, 100.0, 0.0):
+            a = rng.exponential(1.0, (3, 4, n))
+            a[0, 0, : n // 3] = 0.5                  # ties
+            pc, mid = qrs_detect._percentile_and_median(a, pct)
+            np.testing.assert_array_equal(pc, np.percentile(a, pct, axis=-1))
+            np.testing.assert_array_equal(mid, np.median(a, axis=-1))
