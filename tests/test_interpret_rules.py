@@ -416,14 +416,14 @@ def test_sgarbossa_in_lbbb():
     for ld in ("V1", "V2", "V3"):
         set_lead(m, ld, st_j_mv=0.2, st_j60_mv=0.25)     # discordant, 0.2 / 1.4 ≈ 14 % of S: expected in LBBB
     assert "STEMI_SGARBOSSA" not in codes(m)
-    set_lead(m, "V5", st_j_mv=0.12)                        # concordant with the positive QRS in V5
+    set_lead(m, "V5", st_j_mv=0.12, st_j60_mv=0.12)       # concordant with the positive QRS in V5
     s = by_code(m, "STEMI_SGARBOSSA")
     assert s.critical and any("concordant ST elevation in V5" in e for e in s.evidence)
     m = _lbbb(150.0)
-    set_lead(m, "V2", st_j_mv=0.4)                         # 0.4 / 1.4 ≈ 29 % ≥ 25 %
+    set_lead(m, "V2", st_j_mv=0.4, st_j60_mv=0.4)         # 0.4 / 1.4 ≈ 29 % ≥ 25 %
     assert "STEMI_SGARBOSSA" in codes(m)
     m = _lbbb(150.0)
-    set_lead(m, "V1", st_j_mv=-0.1)                        # concordant depression in V1
+    set_lead(m, "V1", st_j_mv=-0.1, st_j60_mv=-0.1)       # concordant depression in V1
     assert "STEMI_SGARBOSSA" in codes(m)
     # a QS complex ending on an elevated J point is not a positive QRS
     m = _lbbb(150.0)
@@ -433,6 +433,28 @@ def test_sgarbossa_in_lbbb():
     m = normal()
     set_lead(m, "V5", st_j_mv=0.12, st_j60_mv=0.0)
     assert "STEMI_SGARBOSSA" not in codes(m)
+
+
+@pytest.mark.parametrize("j60,fires", [(0.074, False), (0.076, True)])
+def test_sgarbossa_deviation_must_persist_to_j60(j60, fires):
+    m = _lbbb(150.0)
+    set_lead(m, "V5", st_j_mv=0.12, st_j60_mv=j60)        # ≥ 75 % of the 0.1 mV limit at J+60 ms
+    assert ("STEMI_SGARBOSSA" in codes(m)) == fires
+    m = _lbbb(150.0)
+    set_lead(m, "V1", st_j_mv=-0.26, st_j60_mv=0.04)      # MIT-BIH 104: the end of a paced QRS at J
+    assert "STEMI_SGARBOSSA" not in codes(m)
+
+
+def test_sgarbossa_needs_a_standard_12_lead_recording():
+    m = _lbbb(150.0)
+    set_lead(m, "V5", st_j_mv=0.12, st_j60_mv=0.12)
+    assert "STEMI_SGARBOSSA" in codes(m)
+    from ecgchat_desktop.interpret import rules_ischemia as RI
+    kept = ("V5", "I", "aVL", "V6", "V1", "V2", "V3", "II")[:RI.SGARBOSSA_STANDARD_LEADS_AT_LEAST]
+    for n_leads, fires in ((len(kept) - 1, False), (len(kept), True)):
+        few = replace(m, lead_amplitudes={ld: m.lead_amplitudes[ld] for ld in kept[:n_leads]},
+                      lead_quality={ld: "good" for ld in kept[:n_leads]})
+        assert ("STEMI_SGARBOSSA" in codes(few)) == fires
 
 
 def test_lbbb_suppresses_st_and_q_statements():
