@@ -638,6 +638,25 @@ def test_percentile_and_median_equal_numpy():
         for pct in (98.0, 50.0, 30.0, 80.0, 100.0, 0.0):
             a = rng.exponential(1.0, (3, 4, n))
             a[0, 0, : n // 3] = 0.5                  # ties
-            pc, mid = qrs_detect._percentile_and_median(a, pct)
+            pc, mid = preprocess.percentile_and_median(a, pct)
             np.testing.assert_array_equal(pc, np.percentile(a, pct, axis=-1))
             np.testing.assert_array_equal(mid, np.median(a, axis=-1))
+
+
+def test_noise_ratios_equal_numpy_percentiles(data_dir):
+    from ecgchat_desktop.analysis import quality
+    from ecgchat_desktop.io import read_ecg
+
+    raw = np.asarray(read_ecg(data_dir / "ludb" / "data" / "7.hea").signals_mv, dtype=np.float64)
+    raw[0] = 0.0                                                    # a constant lead
+    raw[1] += 0.3 * np.random.default_rng(2).standard_normal(raw.shape[1])  # a noisy one
+    for fs, x in ((500.0, raw), (500.0, raw[:, :1700]), (250.0, raw[:3, ::2])):
+        xc, _ = preprocess.clean(x, fs)
+        band = qrs_detect.qrs_band(xc, fs)
+        win = max(8, int(0.25 * fs))
+        n = (xc.shape[1] - 1) // win
+        hf = np.diff(xc[:, : n * win + 1], axis=1).reshape(xc.shape[0], n, win)
+        b = band[:, : n * win].reshape(xc.shape[0], n, win)
+        ref = np.percentile(b.max(axis=2) - b.min(axis=2), 80, axis=1) / (
+            4.0 * (np.percentile(hf.std(axis=2), 30, axis=1) / np.sqrt(2.0) + 1e-6))
+        np.testing.assert_array_equal(quality.noise_ratios(xc, fs, band), ref)

@@ -77,7 +77,7 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     nb = max(1, n // blk)
     width = min(n, nb * blk)
     mwi = uniform_filter1d(e[:, :width], max(1, int(MWI_S * fs)), axis=1).reshape(e.shape[0], nb, -1)
-    peak, mid = _percentile_and_median(mwi, 98.0)
+    peak, mid = preprocess.percentile_and_median(mwi, 98.0)
     r = peak / (mid + 1e-9)
     r_typ = np.median(r, axis=1, keepdims=True) + 1e-12
     w = np.sqrt(r_typ) * np.minimum(1.0, r / r_typ)
@@ -89,42 +89,24 @@ def qrs_energy(x: np.ndarray, fs: float, bp: np.ndarray | None = None) -> np.nda
     return wt.sum(axis=0)
 
 
-def _percentile_and_median(a: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray]:
-    """(np.percentile(a, pct, axis=-1), np.median(a, axis=-1)) of NaN-free `a`, same numbers
-    (numpy's virtual index (n - 1) * q, its interpolation a + (b - a) * g, or b - (b - a) * (1 - g)
-    from g = 0.5 on), from one partition instead of two."""
-    n = a.shape[-1]
-    vi = (n - 1) * (pct / 100.0)
-    lo = int(np.floor(vi))
-    if vi >= n - 1:
-        lo = hi = n - 1
-    else:
-        hi = lo + 1
-    gamma = vi - lo
-    h = n // 2
-    kth = sorted({lo, hi, h} | ({h - 1} if n % 2 == 0 else set()))
-    part = np.partition(a, kth, axis=-1)
-    below, above = part[..., lo], part[..., hi]
-    diff = above - below
-    pc = below + diff * gamma if gamma < 0.5 else above - diff * (1 - gamma)
-    mid = part[..., h] if n % 2 else (part[..., h - 1] + part[..., h]) / 2.0
-    return pc, mid
-
-
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """`np.stack([np.interp(x, xp, row) for row in fp])` (xp increasing, finite values) with
-    np.interp's arithmetic, slope * (x - xp[j]) + fp[j] and the end values outside xp, for
-    all rows at once."""
+    """`np.stack([np.interp(x, xp, row) for row in fp])` for increasing x and xp and finite
+    values, with np.interp's arithmetic (slope * (x - xp[j]) + fp[j]; the end values outside
+    xp), for all rows at once."""
     x = np.asarray(x, dtype=np.float64)
+    out = np.empty((fp.shape[0], x.size))
     if xp.size < 2:
-        return np.repeat(fp[:, :1], x.size, axis=1)
+        out[:] = fp[:, :1]
+        return out
     j = np.searchsorted(xp, x, side="right") - 1  # xp[j] <= x < xp[j + 1]
-    jj = np.clip(j, 0, xp.size - 2)
+    a, b = np.searchsorted(j, 0), np.searchsorted(j, xp.size - 1)  # x sorted: j is too
     slopes = (fp[:, 1:] - fp[:, :-1]) / (xp[1:] - xp[:-1])
+    jj = j[a:b]
     # np.take keeps [rows, x] in C order: the caller's sum over rows then rounds like before.
-    out = np.take(slopes, jj, axis=1) * (x - xp[jj]) + np.take(fp, jj, axis=1)
-    out[:, j < 0] = fp[:, :1]
-    out[:, j >= xp.size - 1] = fp[:, -1:]
+    np.multiply(np.take(slopes, jj, axis=1), x[a:b] - xp[jj], out=out[:, a:b])
+    out[:, a:b] += np.take(fp, jj, axis=1)
+    out[:, :a] = fp[:, :1]
+    out[:, b:] = fp[:, -1:]
     return out
 
 
