@@ -13,8 +13,8 @@ intervals with a candidate match reach the per-interval selection.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
+from ecgchat_desktop.analysis import preprocess
 from ecgchat_desktop.analysis.template_match import correlate_runs
 
 MATCH_CORR = 0.7
@@ -90,16 +90,16 @@ def pre_qrs_coherence(x: np.ndarray, qrs_onsets: np.ndarray, fs: float,
     if idx.size < MIN_BEATS_FOR_COHERENCE or x.shape[0] == 0:
         return None
     hi = min(COHERENCE_BAND_HZ[1], 0.45 * fs)
-    sos = signal.butter(2, (COHERENCE_BAND_HZ[0], hi), btype="bandpass", fs=fs, output="sos")
-    x = signal.sosfiltfilt(sos, np.nan_to_num(np.asarray(x, dtype=float)), axis=1)
+    # Cached design and zero-phase filter (same numbers as signal.butter + signal.sosfiltfilt).
+    sos = preprocess._butter(2, (COHERENCE_BAND_HZ[0], float(hi)), "bandpass", float(fs))
+    x = preprocess._sosfiltfilt(sos, np.nan_to_num(np.asarray(x, dtype=float)))
     offs = np.arange(-a_off, -b_off)
     w = x[:, onsets[idx][:, None] + offs[None, :]]          # [leads, beats, samples]
     w = w - w.mean(axis=2, keepdims=True)
     w = np.transpose(w, (1, 0, 2)).reshape(idx.size, -1)     # [beats, leads*samples]
-    total = w.sum(axis=0)
-    corr = []
-    for k in range(idx.size):
-        other = (total - w[k]) / (idx.size - 1)
-        den = float(np.linalg.norm(w[k]) * np.linalg.norm(other))
-        corr.append(float(w[k] @ other) / den if den > 0 else 0.0)
+    # Every beat against the mean of the others, all beats at once.
+    other = (w.sum(axis=0)[None, :] - w) / (idx.size - 1)
+    den = np.linalg.norm(w, axis=1) * np.linalg.norm(other, axis=1)
+    dots = np.einsum("ij,ij->i", w, other)
+    corr = np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
     return float(np.median(corr))
