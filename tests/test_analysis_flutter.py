@@ -236,3 +236,37 @@ def test_ventricular_tachycardia_record_is_not_called_flutter(data_dir):
     m = measure(read_ecg(data_dir / "cinc" / "ningbo" / "JS45548.hea"))
     codes = _codes(m)
     assert "WCT" in codes and "AFLT" not in codes
+
+
+def test_pre_qrs_coherence_equals_the_per_beat_reference_loop():
+    # The vectorised coherence against the plain per-beat loop it replaced (scipy design and filter).
+    from scipy import signal
+
+    from ecgchat_desktop.analysis.atrial import COHERENCE_BAND_HZ, PRE_QRS_WINDOW_MS, pre_qrs_coherence
+    fs = 500.0
+    rng = np.random.default_rng(7)
+    x = np.cumsum(rng.normal(0, 0.02, (3, int(10 * fs))), axis=1)
+    onsets = np.arange(int(0.5 * fs), x.shape[1] - int(0.2 * fs), int(0.83 * fs))
+    sos = signal.butter(2, COHERENCE_BAND_HZ, btype="bandpass", fs=fs, output="sos")
+    xf = signal.sosfiltfilt(sos, x, axis=1)
+    a_off, b_off = (int(round(v * fs / 1000.0)) for v in PRE_QRS_WINDOW_MS)
+    w = np.stack([np.concatenate([seg - seg.mean() for seg in xf[:, o - a_off:o - b_off]]) for o in onsets])
+    total = w.sum(axis=0)
+    corr = []
+    for k in range(len(onsets)):
+        other = (total - w[k]) / (len(onsets) - 1)
+        corr.append(float(w[k] @ other) / float(np.linalg.norm(w[k]) * np.linalg.norm(other)))
+    assert pre_qrs_coherence(x, onsets, fs) == pytest.approx(float(np.median(corr)), abs=1e-12)
+
+
+def test_atrial_spectrum_filter_equals_scipy_sosfiltfilt():
+    # The cached design and zero-phase filter of preprocess give scipy's numbers.
+    from scipy import signal
+
+    from ecgchat_desktop.analysis import preprocess
+    from ecgchat_desktop.analysis.flutter import ANALYSIS_BAND_HZ
+    fs = 500.0
+    x = np.random.default_rng(3).normal(0, 0.05, (4, int(10 * fs)))
+    ref = signal.sosfiltfilt(signal.butter(3, ANALYSIS_BAND_HZ, btype="bandpass", fs=fs, output="sos"), x, axis=1)
+    ours = preprocess._sosfiltfilt(preprocess._butter(3, ANALYSIS_BAND_HZ, "bandpass", fs), x)
+    assert np.allclose(ours, ref, rtol=0, atol=1e-12)
