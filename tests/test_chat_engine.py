@@ -91,6 +91,40 @@ def test_worker_streams_and_cancels_mid_answer(engine):
         worker._thread.join(10)
 
 
+def test_shutdown_during_a_prefill_closes_the_model_on_its_own_thread():
+    """Closing the window while the findings prompt is being evaluated: the model must not
+    be freed under the running decode (that crashed the process), queued work is dropped,
+    and the model is closed once the worker thread ends."""
+    worker = EngineWorker(EngineSettings(n_ctx=2048, n_threads=1, n_batch=16))
+    engine = worker.ready(timeout=60)
+    started = threading.Event()
+    long_prompt = [{"role": "system", "content": "The QRS duration is measured from onset to offset. " * 60},
+                   {"role": "user", "content": "Summarise."}]
+
+    def prefill(eng):
+        started.set()
+        return eng.prefill(long_prompt)
+
+    threading.Thread(target=lambda: _swallow(lambda: worker.call(prefill, timeout=120)), daemon=True).start()
+    assert started.wait(30)
+    queued = worker.submit(MSGS, max_tokens=8)
+    worker.shutdown(timeout=0.001)  # returns at once; the prefill is still running
+    worker._thread.join(60)
+    assert not worker._thread.is_alive()
+    assert engine.llm is None  # closed, by the worker thread
+    gen = queued.result(timeout=5)
+    assert gen.finish_reason == "cancelled" and gen.text == ""
+    with pytest.raises(TimeoutError):  # nothing runs after shutdown
+        worker.call(lambda e: e.count_tokens("x"), timeout=0.5)
+
+
+def _swallow(fn):
+    try:
+        fn()
+    except BaseException:
+        pass
+
+
 def test_worker_reports_a_bad_model_file(tmp_path):
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"not a model at all")

@@ -53,6 +53,8 @@ class ChatEngine:
 
     def __init__(self, settings: EngineSettings | None = None):
         self.settings = settings or EngineSettings()
+        # Set by EngineWorker.shutdown: stops a running prefill or generation early.
+        self.interrupt = threading.Event()
         path = self.settings.model_path or default_model_path()
         self.model_path = check_gguf(path)
         self.gpu_offload = gpu_offload_supported()
@@ -139,10 +141,16 @@ class ChatEngine:
 
     def prefill(self, messages: list[dict]) -> int:
         """Evaluate the prompt now (e.g. when an ECG is opened) so the first question's
-        answer starts sooner: llama-cpp-python reuses the matching prefix later."""
+        answer starts sooner: llama-cpp-python reuses the matching prefix later.
+        Evaluated batch by batch so a shutdown (`interrupt`) lands within one batch; an
+        interrupted prefill leaves a consistent shorter cached prefix."""
         tokens = self.tokenize_prompt(self.render(messages))
         self.llm.reset()
-        self.llm.eval(tokens)
+        step = max(1, int(self.settings.n_batch))
+        for start in range(0, len(tokens), step):
+            if self.interrupt.is_set():
+                break
+            self.llm.eval(tokens[start:start + step])
         return len(tokens)
 
     def generate(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0,
@@ -201,7 +209,7 @@ class ChatEngine:
         try:
             for token in stream:
                 # Checked once per token: a cancel lands within one decode step.
-                if cancel is not None and cancel.is_set():
+                if (cancel is not None and cancel.is_set()) or self.interrupt.is_set():
                     finish = "cancelled"
                     break
                 if token in self._stop_ids or llama_cpp.llama_vocab_is_eog(self._vocab, token):
@@ -326,6 +334,8 @@ class EngineWorker:
         self._load_error: BaseException | None = None
         self.engine: ChatEngine | None = engine
         self._settings = settings
+        self._stopping = threading.Event()
+        self._close_on_exit = False
         self._thread = threading.Thread(target=self._run, name="ecgchat-llm", daemon=True)
         self._thread.start()
 
@@ -343,9 +353,12 @@ class EngineWorker:
             if job is None:
                 break
             if isinstance(job, _CallJob):
-                job.run(self.engine)
+                if self._stopping.is_set():
+                    job.fail(RuntimeError("language model is shutting down"))
+                else:
+                    job.run(self.engine)
                 continue
-            if job.cancel_event.is_set():
+            if job.cancel_event.is_set() or self._stopping.is_set():
                 job._finish(Generation("", "cancelled", 0, 0, None, None, 0.0), None)
                 continue
             try:
@@ -354,6 +367,10 @@ class EngineWorker:
                 job._finish(gen, None)
             except BaseException as exc:
                 job._finish(None, exc)
+        if self._close_on_exit and self.engine is not None:
+            # Closed here, on the thread that uses it: freeing the llama context from
+            # another thread while a decode runs crashes the process.
+            self.engine.close()
 
     def ready(self, timeout: float | None = None) -> ChatEngine:
         if not self._loaded.wait(timeout):
@@ -374,10 +391,16 @@ class EngineWorker:
         return job.wait(timeout)
 
     def shutdown(self, timeout: float | None = 10.0) -> None:
+        """Stop the worker: the running job is interrupted at its next batch or token,
+        queued jobs are dropped, and the model is closed on the worker thread. If the
+        thread does not end within `timeout`, it closes the model when it does (never
+        from here, which would free the model under a running decode)."""
+        self._stopping.set()
+        if self.engine is not None:
+            self.engine.interrupt.set()
+        self._close_on_exit = True
         self._jobs.put(None)
         self._thread.join(timeout)
-        if self.engine is not None:
-            self.engine.close()
 
 
 @dataclass
@@ -392,6 +415,10 @@ class _CallJob:
             self._value = self.fn(engine)
         except BaseException as exc:
             self._error = exc
+        self._done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
         self._done.set()
 
     def wait(self, timeout: float | None):
