@@ -97,3 +97,18 @@ def test_added_stimuli_in_a_minority_of_leads_or_after_steep_slopes_are_not(sinu
     assert pacing._aligned_corners(np.asarray(few.signals_mv, dtype=np.float64), 500.0).size == 0
     noisy, _ = _with_stimuli(sinus_ptbxl, slice(None), quiet=False)
     assert pacing._aligned_corners(np.asarray(noisy.signals_mv, dtype=np.float64), 500.0).size == 0
+
+
+def test_a_train_of_aligned_artefacts_not_coupled_to_the_qrs_is_not_pacing(sinus_ptbxl):
+    # One-sample glitches in every lead every 730 ms (a device artefact, not a pacemaker): they
+    # pass the aligned-corner test and fall before more than a quarter of the beats, but at
+    # lags spread over the whole cycle.
+    x = np.array(sinus_ptbxl.signals_mv, dtype=np.float64)
+    at = np.arange(200, x.shape[1] - 50, int(0.73 * 500))
+    x[:, at] += 0.6
+    ecg = sinus_ptbxl.with_changes(signals_mv=x)
+    cand = pacing.detect_candidates(x, 500.0)
+    assert cand.mode == "aligned" and cand.samples.size == at.size
+    m = measure(ecg)
+    assert not m.pacing_spikes and m.n_paced == 0
+    assert _pace(ecg) is None

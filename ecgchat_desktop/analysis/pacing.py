@@ -61,6 +61,12 @@ SMEARED_OPENING_NOTE = (SMEARED_NOTE + f", or on the first QRS-detection peak bu
                         f"(slope activity from {OPENING_WINDOW_MS[0]:g} ms before to {OPENING_WINDOW_MS[1]:g} ms "
                         f"after it centred ≥ {OPENING_CENTROID_AT_LEAST_MS:g} ms after it)")
 MODE_NOTES = {"smeared": SMEARED_NOTE, "aligned": ALIGNED_NOTE}
+# Aligned and smeared stimuli must also keep a fixed lag to their QRS (`_fixed_coupling`).
+COUPLING_WINDOW_MS = (20.0, 350.0)      # from 20 ms after to 350 ms before the QRS peak
+COUPLING_TOLERANCE_MS = 25.0
+COUPLING_FRACTION_AT_LEAST = 0.5
+COUPLING_NOTE = (f"; coupled to the QRS at a fixed lag (≥ {COUPLING_FRACTION_AT_LEAST:.0%} of the stimulated "
+                 f"beats within ±{COUPLING_TOLERANCE_MS:g} ms of the median lag)")
 
 
 def _spike_score(x: np.ndarray, fs: float, half_s: float = 0.004, neighbour_s: float = 0.010,
@@ -271,8 +277,31 @@ def confirm(cand: SpikeCandidates, qrs_peaks_working: np.ndarray, fs0: float, fs
                 cand = SpikeCandidates(samples, cand.mode, cand.self_confirmed, cand.earliest)
                 spikes_w = np.round(samples * fs_working / fs0).astype(np.int64)
     keep = confirm_spikes(spikes_w, qrs_peaks_working, fs_working, frac, protected=protected)
+    if cand.mode in ("smeared", "aligned") and keep.size and not _fixed_coupling(keep, qrs_peaks_working,
+                                                                                  fs_working):
+        keep = keep[:0]
     ok = np.isin(spikes_w, keep)
-    return cand.samples[ok], keep, note if keep.size else ""
+    return cand.samples[ok], keep, (note + COUPLING_NOTE) if keep.size and note else ""
+
+
+def _fixed_coupling(spikes_w: np.ndarray, qrs_peaks_working: np.ndarray, fs: float) -> bool:
+    """Do the stimuli keep a fixed lag to the QRS that follows? The nearest candidate from 20 ms
+    after to 350 ms before each first-detection QRS peak; at least two, and ≥ 50 % of them within
+    ±25 ms of their median lag. A pacemaker's stimulus is coupled to its complex (lowest here: LUDB
+    74, 62 %, its first detection sits on the stimulus in some beats and after it in others);
+    artefact trains that merely happen to fall before a quarter of the beats are not."""
+    lo, hi = -COUPLING_WINDOW_MS[0] * fs / 1000.0, COUPLING_WINDOW_MS[1] * fs / 1000.0
+    lags = []
+    for p in qrs_peaks_working:
+        d = p - spikes_w
+        d = d[(d >= lo) & (d <= hi)]
+        if d.size:
+            lags.append(d.min())
+    if len(lags) < 2:
+        return False
+    lag = np.asarray(lags, dtype=float)
+    near = np.abs(lag - np.median(lag)) <= COUPLING_TOLERANCE_MS * fs / 1000.0
+    return near.sum() >= 2 and near.mean() >= COUPLING_FRACTION_AT_LEAST
 
 
 def _near_qrs_peak(spikes_working: np.ndarray, qrs_peaks_working: np.ndarray, fs: float) -> np.ndarray:
