@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgchat_desktop.analysis import measure
-from ecgchat_desktop.io import read_ecg
-from ecgchat_desktop.settings import shared_data_dir
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's package, as the other scripts
+
+from ecgchat_desktop.analysis import measure  # noqa: E402
+from ecgchat_desktop.io import read_ecg  # noqa: E402
+from ecgchat_desktop.settings import shared_data_dir  # noqa: E402
 
 
 def groups(data: Path):
