@@ -21,9 +21,10 @@ import numpy as np
 MIN_RATE_HZ = 300.0
 MIN_SPIKE_MV = 0.25
 # Band-limited recordings (e.g. MIT-BIH, 0.1–100 Hz at 360 Hz) smear a stimulus into an
-# out-and-back deflection of ~10–20 ms. Searched only when the strict pass finds nothing and
-# only at rates that still resolve it; a narrow R apex passes this test too, so these
-# candidates always go through `confirm_spikes` (dropped on a QRS apex).
+# out-and-back deflection of ~10–20 ms. Searched only when the sharp and aligned passes find
+# fewer than two and only at rates that still resolve it; a narrow R apex passes this test too,
+# so these candidates always go through `confirm` (dropped on a QRS apex unless they open a wide
+# complex, see OPENING_*).
 SMEARED_MIN_RATE_HZ = 250.0
 SMEARED_HALF_MS = 8.0          # leaves and returns within ±8 ms
 SMEARED_NEIGHBOUR_MS = 30.0    # ... and is ≥ 2x the range of the 30 ms on either side
