@@ -200,3 +200,15 @@ def test_synthetic_p_and_t_ends_on_the_median_beat_within_one_ms():
     assert b.p_onset == pytest.approx(on_true - 160 / ms, abs=1.0 / ms)
     assert b.p_offset == pytest.approx(on_true - 60 / ms, abs=1.0 / ms)
     assert b.t_offset == pytest.approx(on_true + 400 / ms, abs=1.0 / ms)
+
+
+@pytest.mark.parametrize("fs", [500.0, 1000.0])
+def test_light_smoothing_is_a_running_median(fs):
+    # The 500-Hz path is element-wise; both rates must equal scipy's running median.
+    from scipy.ndimage import median_filter
+
+    rng = np.random.default_rng(3)
+    w = max(1, int(round(delineate.LIGHT_SMOOTH_S * fs))) | 1
+    for shape in [(12, 150), (1, 40), (2, 2)]:
+        x = rng.normal(size=shape)
+        assert np.array_equal(delineate._light(x, fs), median_filter(x, size=(1, w), mode="nearest"))

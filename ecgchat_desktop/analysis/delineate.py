@@ -328,6 +328,11 @@ def _light(x: np.ndarray, fs: float) -> np.ndarray:
     (odd). A moving average spreads a wave that starts abruptly outwards by half its
     width; a running median leaves such a corner where it is."""
     w = max(1, int(round(LIGHT_SMOOTH_S * fs))) | 1
+    if w == 3 and x.shape[-1] >= 2:
+        # The 500-Hz case, element-wise (the same values as median_filter, without its overhead).
+        left = np.concatenate([x[..., :1], x[..., :-1]], axis=-1)
+        right = np.concatenate([x[..., 1:], x[..., -1:]], axis=-1)
+        return np.maximum(np.minimum(left, x), np.minimum(np.maximum(left, x), right))
     return median_filter(x, size=(1, w), mode="nearest") if w > 1 else x
 
 
