@@ -127,3 +127,11 @@ def test_silent_on_right_axis_without_rv_dominance(data_dir, ptbxl_measured, n, 
     codes = {s.code for s in _ptbxl(data_dir, ptbxl_measured, n, sex, age)}
     assert "RVH" not in codes, why
 
+
+
+@pytest.mark.parametrize("v1_r,fires", [(0.69, False), (0.7, True)])
+def test_a_tall_r_in_v1_counts_even_with_a_deeper_s(v1_r, fires):
+    m = _three_part(v1_q=0.0, v1_r=v1_r, v1_s=-1.0)    # rS in V1: only R ≥ 0.7 mV makes it count
+    assert ("RVH" in _codes(m)) == fires
+    if fires:
+        assert _evidence(m, "RVH")[1].startswith("tall R in V1: R 0.70 mV ≥ 0.7 mV")

@@ -111,7 +111,7 @@ def rv_dominance_lines(ctx: RuleContext) -> list[str] | None:
         return None
     r, s = v1.r_mv, abs(v1.s_mv or 0.0)
     if r >= RVH_R_V1_AT_LEAST_MV:
-        v1_line = f"dominant R in V1: R {r:.2f} mV ≥ {RVH_R_V1_AT_LEAST_MV} mV ({mo.describe(ctx, 'V1')})"
+        v1_line = f"tall R in V1: R {r:.2f} mV ≥ {RVH_R_V1_AT_LEAST_MV} mV ({mo.describe(ctx, 'V1')})"
     elif r >= RVH_V1_DOMINANT_R_AT_LEAST_MV and r > s:
         shape = "qR/QR" if mo.q_present(ctx, "V1") and s < mo.Q_PRESENT_AT_LEAST_MV else "R/S > 1"
         v1_line = (f"dominant R in V1: R {r:.2f} mV > S {s:.2f} mV, R ≥ {RVH_V1_DOMINANT_R_AT_LEAST_MV} mV "
