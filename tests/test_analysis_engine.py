@@ -31,7 +31,8 @@ def test_synthetic_intervals_come_back():
     m = measure(ecg)
     assert m.hr_bpm == pytest.approx(72, abs=0.5)
     # Every interval to within 2 ms (one 500-Hz working sample): QRS boundaries from the
-    # velocity, P and T ends refined on a lightly smoothed curve (delineate._refine).
+    # velocity, P and T ends placed where the unsmoothed curve leaves the baseline
+    # (delineate._knee).
     assert m.qrs_ms == pytest.approx(truth.qrs_ms, abs=2.0)
     assert m.pr_ms == pytest.approx(truth.pr_ms, abs=2.0)
     assert m.p_ms == pytest.approx(truth.p_ms, abs=2.0)
