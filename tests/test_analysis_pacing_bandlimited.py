@@ -89,8 +89,8 @@ def test_narrow_r_apices_do_not_open_a_wide_complex(data_dir):
     on_peak = pacing._near_qrs_peak(spikes_w, qrs_detect.detect(xc, fs), fs)
     assert on_peak.sum() >= 10                                   # narrow R apices ...
     assert not pacing._opens_wide_complex(spikes_w[on_peak], xc, fs).any()   # ... in mid-complex
-    samples0, samples_w, note = pacing.confirm(cand, qrs_detect.detect(xc, fs), fs0, fs, xc)
-    assert samples0.size == 0 and note == ""
+    samples0, samples_w, note, blank_w = pacing.confirm(cand, qrs_detect.detect(xc, fs), fs0, fs, xc)
+    assert samples0.size == 0 and note == "" and blank_w.size == 0
 
 
 def test_skewed_two_channel_stimulus_dated_by_its_earliest_channel(data_dir):

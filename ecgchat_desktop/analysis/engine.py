@@ -102,11 +102,11 @@ def measure(ecg) -> Measurements:
     xw = preprocess.resample(filled, fs0, FS)
     xc, mains = preprocess.clean(xw, FS)
     if spikes0.size:
-        spikes0, spikes_w, spike_note = pacing.confirm(spike_cand, qrs_detect.detect(xc, FS), fs0, FS, xc)
+        spikes0, spikes_w, spike_note, blank_w = pacing.confirm(spike_cand, qrs_detect.detect(xc, FS), fs0, FS, xc)
         if spike_note:
             notes.append(spike_note)
-        if spikes_w.size:
-            xw = pacing.blank_spikes(xw, spikes_w, FS)
+        if blank_w.size:
+            xw = pacing.blank_spikes(xw, blank_w, FS)
             xc, mains = preprocess.clean(xw, FS, mains_hz=mains)
     else:
         spikes_w = np.zeros(0, dtype=np.int64)

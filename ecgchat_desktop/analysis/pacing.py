@@ -255,9 +255,10 @@ def _opens_wide_complex(spikes_w: np.ndarray, x_clean: np.ndarray, fs: float) ->
 
 
 def confirm(cand: SpikeCandidates, qrs_peaks_working: np.ndarray, fs0: float, fs_working: float,
-            x_clean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+            x_clean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
     """(confirmed spikes at the original rate, the same at the working rate, the analysis note
-    saying how they were found, "" for the plain sharp test). Smeared and aligned candidates must
+    saying how they were found, "" for the plain sharp test, the working-rate spikes to blank
+    before filtering). Smeared and aligned candidates must
     precede at least SMEARED_MIN_FRACTION_OF_BEATS of the QRSs; aligned corners are not dropped
     for sitting on a first-detection QRS peak (that peak is often the stimulus itself), nor are
     smeared ones that open a wide complex in `x_clean` (the cleaned working-rate signal), when
@@ -282,7 +283,11 @@ def confirm(cand: SpikeCandidates, qrs_peaks_working: np.ndarray, fs0: float, fs
                                                                                   fs_working):
         keep = keep[:0]
     ok = np.isin(spikes_w, keep)
-    return cand.samples[ok], keep, (note + COUPLING_NOTE) if keep.size and note else ""
+    # A band-limited stimulus that opens a wide complex is not blanked: there the pulse is the
+    # complex's leading edge, and cutting ±6 ms out of it leaves a remnant and moves the detected
+    # R into the slow paced QRS (MIT-BIH 104: R-peak sensitivity 99.8 -> 85.6 % when blanked).
+    blank = keep if protected is None or cand.mode != "smeared" else keep[~np.isin(keep, spikes_w[protected])]
+    return cand.samples[ok], keep, (note + COUPLING_NOTE) if keep.size and note else "", blank
 
 
 def _fixed_coupling(spikes_w: np.ndarray, qrs_peaks_working: np.ndarray, fs: float) -> bool:
