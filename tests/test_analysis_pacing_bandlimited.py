@@ -95,8 +95,8 @@ def test_narrow_r_apices_do_not_open_a_wide_complex(data_dir):
 
 def test_skewed_two_channel_stimulus_dated_by_its_earliest_channel(data_dir):
     # MIT-BIH 102: the stimulus peaks in V2 about 4-5 samples (11-14 ms) before V5; the smeared
-    # candidate is V5's apex, the earliest pulse apex is V2's, and blanking there lets the beats
-    # be classed paced.
+    # candidate is V5's apex, the earliest pulse apex is V2's, and dated there the stimulus lies
+    # before each beat's QRS centre, so the beats are classed paced.
     from ecgchat_desktop.io import read_ecg
     ecg = _first_seconds(read_ecg(data_dir / "mitdb" / "102.hea"), 30)
     x = np.asarray(ecg.signals_mv, dtype=np.float64)
