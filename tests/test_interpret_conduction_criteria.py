@@ -144,9 +144,19 @@ def test_first_degree_block_below_240_ms_needs_a_pr_segment(p_ms, fires):
 
 @pytest.mark.parametrize("pr,fires", [(RC.FIRST_DEGREE_PR_ALONE_AT_LEAST_MS - 1, False),
                                       (RC.FIRST_DEGREE_PR_ALONE_AT_LEAST_MS, True)])
-def test_first_degree_block_at_240_ms_whatever_the_p(pr, fires):
-    m = normal(pr_ms=pr, p_ms=200.0)
+def test_first_degree_block_at_240_ms_with_a_shorter_segment(pr, fires):
+    m = normal(pr_ms=pr, p_ms=pr - RC.FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS)   # segment 60 ms < 100 ms
     assert ("1AVB" in codes(m)) == fires
+
+
+@pytest.mark.parametrize("seg,fires", [(RC.FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS - 1, False),
+                                       (RC.FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS, True)])
+def test_first_degree_block_needs_some_pr_segment_however_long_the_pr(seg, fires):
+    m = normal(pr_ms=260.0, p_ms=260.0 - seg)   # PTB-XL 495: PR 244 ms of which P 226 ms
+    assert ("1AVB" in codes(m)) == fires
+    if fires:
+        assert any(f"PR segment (P end to QRS onset) {seg:.0f} ms ≥ 60 ms with PR ≥ 240 ms" in e
+                   for e in by_code(m, "1AVB").evidence)
 
 
 # --- fascicular blocks ----------------------------------------------------------------------------

@@ -24,6 +24,11 @@ FIRST_DEGREE_PR_ABOVE_MS = 210.0
 # FIRST_DEGREE_PR_ALONE_AT_LEAST_MS the PR segment must also be this long.
 FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS = 100.0
 FIRST_DEGREE_PR_ALONE_AT_LEAST_MS = 240.0
+# Even there the segment cannot be nearly absent: PR ≥ 240 ms with a PR segment < 60 ms is a P wave
+# read ≥ 180 ms long (its onset taken on noise or the T), not AV delay. Tuning sets: false 1AVB at
+# segments 18, 20 and 49 ms (PTB-XL 495: P 226 ms; LUDB 130: P 234 ms; CinC Q0026: P 222 ms); every
+# labelled 1AVB that fires has a segment ≥ 76 ms.
+FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS = 60.0
 AV_BLOCK_P_PER_QRS_AT_LEAST = 1.3
 SECOND_DEGREE_PR_SD_AT_MOST_MS = 30.0     # conducted beats keep a fixed PR
 THIRD_DEGREE_PR_SD_ABOVE_MS = 60.0        # no fixed P–QRS relation
@@ -99,10 +104,13 @@ def _av_block(ctx: RuleContext) -> list[Statement]:
         seg = None if m.p_ms is None else m.pr_ms - m.p_ms
         if seg is not None and seg < FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS and m.pr_ms < FIRST_DEGREE_PR_ALONE_AT_LEAST_MS:
             return out
+        if seg is not None and seg < FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS:
+            return out
         if seg is not None:
             ev.append(f"PR segment (P end to QRS onset) {seg:.0f} ms"
                       + (f" ≥ {FIRST_DEGREE_PR_SEGMENT_AT_LEAST_MS:.0f} ms" if m.pr_ms < FIRST_DEGREE_PR_ALONE_AT_LEAST_MS
-                         else f"; PR ≥ {FIRST_DEGREE_PR_ALONE_AT_LEAST_MS:.0f} ms on its own"))
+                         else f" ≥ {FIRST_DEGREE_LONG_PR_SEGMENT_AT_LEAST_MS:.0f} ms with PR ≥ "
+                              f"{FIRST_DEGREE_PR_ALONE_AT_LEAST_MS:.0f} ms"))
         ev.append("every P conducted" + ("" if ppq is None else f" ({ppq:.2f} P per QRS)"))
         out.append(make_statement("1AVB", ev))
     return out
