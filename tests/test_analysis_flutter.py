@@ -270,3 +270,23 @@ def test_atrial_spectrum_filter_equals_scipy_sosfiltfilt():
     ref = signal.sosfiltfilt(signal.butter(3, ANALYSIS_BAND_HZ, btype="bandpass", fs=fs, output="sos"), x, axis=1)
     ours = preprocess._sosfiltfilt(preprocess._butter(3, ANALYSIS_BAND_HZ, "bandpass", fs), x)
     assert np.allclose(ours, ref, rtol=0, atol=1e-12)
+
+
+def test_p_withheld_as_flutter_waves_is_never_called_fibrillation():
+    # An irregular RR (variable flutter conduction) after the engine withheld the "P" as a flutter
+    # wave: the rhythm is named flutter, as the engine's note says, not fibrillation.
+    from ecgchat_desktop.analysis import flutter as F
+    from tests.interpret_builders import beats_for
+    rng = np.random.default_rng(1)
+    rr = 60.0 / 90.0 * (1 + rng.uniform(-0.25, 0.25, 14))
+    peaks = list(np.round(200 + np.concatenate([[0], np.cumsum(rr)]) * 500.0).astype(int))
+    beats = beats_for(peaks)
+    for b in beats:
+        b.p_onset = None
+    base = dict(r_peaks=peaks, beats=beats, p_wave_fraction=0.0, pr_ms=None, p_ms=None, p_axis_deg=None,
+                p_per_qrs=None, atrial_rate_bpm=None, atrial_organisation=0.6, atrial_spectral_rate_bpm=300.0,
+                atrial_pre_qrs_coherence=0.3)
+    note = F.P_AS_FLUTTER_NOTE.format(rate=300.0)
+    with_note = _codes(normal(90.0, analysis_notes=[note], **base))
+    assert "AFLT" in with_note and "AFIB" not in with_note
+    assert "AFIB" in _codes(normal(90.0, analysis_notes=[], **base))

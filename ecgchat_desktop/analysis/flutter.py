@@ -86,7 +86,8 @@ def p_is_flutter_wave(organisation: float | None, rate_bpm: float | None, hr_bpm
         rate_bpm, hr_bpm, p_fraction, p_per_qrs)
 
 
-P_AS_FLUTTER_NOTE = ("P-like waves at a fixed distance before the QRS are flutter waves (regular atrial "
+P_AS_FLUTTER_PREFIX = "P-like waves at a fixed distance before the QRS are flutter waves"
+P_AS_FLUTTER_NOTE = (P_AS_FLUTTER_PREFIX + " (regular atrial "
                      "waves at {rate:.0f}/min after QRST cancellation): P, PR and P axis withheld")
 
 

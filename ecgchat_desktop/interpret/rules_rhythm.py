@@ -215,6 +215,9 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     coh = m.atrial_pre_qrs_coherence
     repeating_atrial = coh is not None and coh >= AF_PRE_QRS_COHERENCE_BELOW
     af_vetoed = None
+    # The engine withheld the "P" as a flutter wave (analysis/flutter.p_is_flutter_wave): the rhythm is
+    # then judged as flutter below, never as fibrillation, whatever the RR does.
+    p_were_flutter_waves = any(n.startswith(flutter.P_AS_FLUTTER_PREFIX) for n in (m.analysis_notes or []))
     # The engine reports a PR only for P waves found before at least half of the dominant beats at a
     # fixed distance (its PR-spread test drops fibrillatory look-alikes in irregular rhythms). Counted
     # over all beats those P waves can still fall below AF_P_FRACTION_BELOW when many beats are
@@ -222,7 +225,9 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
     # precede a fair share of all beats (AF_VETO_P_BEATS_AT_LEAST); a few chance look-alikes do not.
     p_with_fixed_pr = (m.pr_ms is not None and not unrelated_p and pf_af is not None
                        and pf_af >= AF_VETO_P_BEATS_AT_LEAST)
-    if not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p) \
+    if p_were_flutter_waves:
+        pass
+    elif not paced and irregular is not None and irregular >= AF_IRREGULARITY_AT_LEAST and (no_p or unrelated_p) \
             and p_with_fixed_pr:
         af_vetoed = (f"irregular RR ({irregular:.3f} ≥ {AF_IRREGULARITY_AT_LEAST}), but P waves with a fixed PR "
                      f"({fmt_ms(m.pr_ms)}) precede {pf or 0:.0%} of the dominant and {pf_af:.0%} of all beats "
