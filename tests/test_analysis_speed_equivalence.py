@@ -5,6 +5,8 @@ the fast code replaced (kept here, not in the package, as the specification)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -605,6 +607,12 @@ def test_median_of_windows_equals_numpy_median():
         got = median_beat._median_axis1(w)
         np.testing.assert_array_equal(got, np.median(w, axis=1))
         assert got.flags.c_contiguous
+    # no beats at all: numpy's all-NaN answer, not an IndexError
+    empty = np.zeros((3, 0, 37))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.median(empty, axis=1)
+    np.testing.assert_array_equal(median_beat._median_axis1(empty), want)
     # the network really sorts: every comparator list orders any input
     for n in range(1, median_beat.NETWORK_MAX_BEATS + 1):
         v = list(rng.permutation(n))
@@ -660,3 +668,14 @@ def test_noise_ratios_equal_numpy_percentiles(data_dir):
         ref = np.percentile(b.max(axis=2) - b.min(axis=2), 80, axis=1) / (
             4.0 * (np.percentile(hf.std(axis=2), 30, axis=1) / np.sqrt(2.0) + 1e-6))
         np.testing.assert_array_equal(quality.noise_ratios(xc, fs, band), ref)
+
+
+def test_record_whose_dominant_family_is_empty_is_measured(data_dir):
+    """A 125-Hz multi-segment record where no beat window correlates with the medoid (its
+    window is flat): measure() must report, never raise (the beat-class template used to
+    index an empty beat list)."""
+    from ecgchat_desktop.analysis import measure
+    from ecgchat_desktop.io import read_ecg
+
+    m = measure(read_ecg(data_dir / "wfdb-formats" / "multi-segment" / "s00001" / "3975656_0001.hea"))
+    assert m.hr_bpm is not None and len(m.r_peaks) > 0
