@@ -44,7 +44,10 @@ ROWS = [
     ("SBRAD", "rhythm", {"SBRAD"}, _has("sinus bradycardia")),
     ("STACH", "rhythm", {"STACH"}, _has("sinus tachycardia")),
     ("SARRH", "rhythm", {"SARRH"}, _has("sinus arrhythmia", "irregular sinus rhythm")),
-    ("PACE", "rhythm", {"PACE"}, lambda lab: any("pacing" in x or "pacemaker" in x or "p-synchrony" in x
+    # "wandering atrial pacemaker" is a shifting natural atrial focus, not a device
+    # (scored the same way in statements_pace.py).
+    ("PACE", "rhythm", {"PACE"}, lambda lab: any("wandering" not in x and
+                                                 ("pacing" in x or "pacemaker" in x or "p-synchrony" in x)
                                                  for x in lab)),
     ("PVC", "rhythm", {"PVC"}, _prefix("ventricular extrasystole")),
     ("PAC", "rhythm", {"PAC"}, _prefix("atrial extrasystole")),
