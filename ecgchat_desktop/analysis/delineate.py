@@ -103,6 +103,22 @@ class WaveBounds:
     p_lead_offsets: np.ndarray | None = None
 
 
+def _percentile(a: np.ndarray, pct: float) -> float:
+    """np.percentile(a, pct) of a 1-D array, the same number from one partition
+    (`preprocess.percentile_and_median`): numpy's general path costs several times the
+    partition on these short windows. Empty or NaN input: numpy's own answer."""
+    if a.size == 0 or np.isnan(a).any():
+        return float(np.percentile(a, pct))
+    return float(preprocess.percentile_and_median(a, pct)[0])
+
+
+def _median(a: np.ndarray) -> float:
+    """np.median(a) of a 1-D array, the same number (see `_percentile`)."""
+    if a.size == 0 or np.isnan(a).any():
+        return float(np.median(a))
+    return float(preprocess.percentile_and_median(a, 50.0)[1])
+
+
 def spatial_velocity(m: np.ndarray, fs: float) -> np.ndarray:
     """Spatial velocity between consecutive samples: v[i] belongs to the step i -> i+1."""
     d = np.diff(m, axis=1)
@@ -153,7 +169,7 @@ def _delta_onset(m: np.ndarray, v_raw: np.ndarray, on: float, r: int, fs: float)
     if i_on - a < int(0.1 * fs):
         return on
     # The quietest velocity before the QRS; on a noise-free beat a small share of the peak.
-    floor = max(float(np.percentile(vs[a:i_on - int(0.02 * fs)], 10)), 0.005 * float(v_raw.max()))
+    floor = max(float(_percentile(vs[a:i_on - int(0.02 * fs)], 10)), 0.005 * float(v_raw.max()))
     d = m[:, r] - m[:, i_on]
     norm = float(np.sqrt(d @ d))
     if norm <= 0 or floor <= 0:
@@ -224,8 +240,8 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float, floor_factor: float = FLOOR_FAC
     # After the QRS a wide window and a low percentile: a slurred terminal QRS (RBBB)
     # must not be taken for the ST segment's own slope.
     post = v[min(n - 1, core_end + int(0.04 * fs)): min(n, core_end + int(0.20 * fs))]
-    floor_on = float(np.median(pre)) if pre.size else 0.0
-    floor_off = float(np.percentile(post, POST_FLOOR_PCT)) if post.size else 0.0
+    floor_on = _median(pre) if pre.size else 0.0
+    floor_off = _percentile(post, POST_FLOOR_PCT) if post.size else 0.0
     thr_on = max(floor_factor * floor_on, K_ON * vmax)
     thr_off = max(FLOOR_FACTOR_OFF * floor_off, K_OFF * vmax)
     run = max(2, int(round(QUIET_S * fs)))
@@ -273,7 +289,7 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     vals = np.array([b[0] for b in per_lead if b[0] is not None], dtype=float)
     if vals.size < 3:
         return g_on, g_off
-    agree = np.abs(vals - np.median(vals)) <= tol
+    agree = np.abs(vals - _median(vals)) <= tol
     if agree.sum() < 3:
         return g_on, g_off
     # Offset: halfway between the combined velocity's and the median of the agreeing
@@ -282,7 +298,7 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     # terminal slur of bundle branch blocks short).
     offs = _agreeing(np.array([np.nan if b[1] is None else b[1] for b in per_lead], dtype=float), fs)
     if offs is not None and QRS_OFF_LEAD_WEIGHT:
-        g_off += QRS_OFF_LEAD_WEIGHT * (float(np.median(offs)) - g_off)
+        g_off += QRS_OFF_LEAD_WEIGHT * (_median(offs) - g_off)
     on = float(vals[agree].min())
     # The delta wave on the agreeing leads only: a lead out of step is no slurred upstroke.
     sub = m[rows[agree]]
@@ -572,7 +588,7 @@ def _agreeing(values: np.ndarray, fs: float) -> np.ndarray | None:
     v = v[np.isfinite(v)]
     if v.size < 3:
         return None
-    v = v[np.abs(v - np.median(v)) <= FUSE_TOL_S * fs]
+    v = v[np.abs(v - _median(v)) <= FUSE_TOL_S * fs]
     return v if v.size >= 3 else None
 
 
