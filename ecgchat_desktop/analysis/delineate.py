@@ -500,19 +500,44 @@ def _t_end_after(st: np.ndarray, tp: int, t_end_max: int, fs: float) -> tuple[in
     return xm, t_off, end
 
 
-def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: float, rr: float,
-            next_start: float) -> tuple[float | None, float | None]:
-    """T peak and T end (samples) on the beat m [leads, samples]; the T must end before
-    `next_start` (the next beat's P onset, or 40 ms before its QRS without P)."""
+@dataclass
+class _TCurves:
+    """The T curves of one beat: the leads after the ST start (t_from) less the baseline,
+    smoothed (sm) and lightly smoothed (sml), and the magnitudes of those and of the
+    unsmoothed leads (st, stl, st0; full beat length, zero before t_from). They depend only
+    on the beat, its baseline and the QRS end, so both T searches of `delineate` share them."""
+    t_from: int
+    sm: np.ndarray
+    sml: np.ndarray
+    st: np.ndarray
+    stl: np.ndarray
+    st0: np.ndarray
+
+
+def _t_curves(m: np.ndarray, base: np.ndarray, ioff: int, fs: float) -> _TCurves:
     n = m.shape[1]
     # Smoothed after cropping, so the QRS cannot leak into the T curve.
-    st = np.zeros(n)
     t_from = min(n - 1, ioff + int(0.02 * fs))
-    st[t_from:] = _spatial_magnitude(_smooth(m[:, t_from:] - base, T_SMOOTH_S * fs))
-    # Physiological limits: QTc (Bazett) at most QTC_MAX_S, the T peak at least 60 ms
-    # before that end.
+    x = m[:, t_from:] - base
+    sm, sml = _smooth(x, T_SMOOTH_S * fs), _light(x, fs)
+    st, stl, st0 = np.zeros(n), np.zeros(n), np.zeros(n)
+    st[t_from:] = _spatial_magnitude(sm)
+    stl[t_from:] = _spatial_magnitude(sml)
+    st0[t_from:] = _spatial_magnitude(x)
+    return _TCurves(t_from, sm, sml, st, stl, st0)
+
+
+def _t_end_max(n: int, r: int, on: float, fs: float, rr: float, next_start: float) -> int:
+    """The latest possible T end: before `next_start` (the next beat's P onset, or 40 ms
+    before its QRS without P), and the physiological limit, QTc (Bazett) at most QTC_MAX_S."""
     qt_max = QTC_MAX_S * np.sqrt(rr) * fs
-    t_end_max = int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
+    return int(min(n - 1, next_start, r + 0.8 * fs, on + qt_max))
+
+
+def _t_wave(m: np.ndarray, c: _TCurves, ioff: int, t_end_max: int, fs: float) -> tuple[float | None, float | None]:
+    """T peak and T end (samples) on the beat m [leads, samples] with its T curves c; the T
+    ends by t_end_max (`_t_end_max`), its peak at least 60 ms before that."""
+    t_from, st = c.t_from, c.st
     t_lo = ioff + int(0.06 * fs)
     t_hi = t_end_max - int(0.06 * fs)
     if t_hi - t_lo <= int(0.05 * fs):
@@ -524,21 +549,17 @@ def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: f
     # A biphasic T (or a depressed ST running into a positive T): right after the largest
     # phase the leads swing to the opposite side by a comparable amount. The T ends after
     # that second phase, not at the crossing between the two (QTDB sel44, sel301).
-    second = _second_t_phase(m, base, t_from, tp, t_off, t_end_max, fs)
+    second = _second_t_phase(m, c.sm, t_from, tp, t_off, t_end_max, fs)
     if second is not None:
         xm, t_off, end = _t_end_after(st, second, t_end_max, fs)
-    stl = np.zeros(n)
-    stl[t_from:] = _spatial_magnitude(_light(m[:, t_from:] - base, fs))
     spread = (max(1, int(round(T_SMOOTH_S * fs))) - 1) / 2.0
-    t_off = _refine(stl, t_off, xm, end, spread)
+    t_off = _refine(c.stl, t_off, xm, end, spread)
     # The knee may only shorten the T: a slowly fading T tail is ended where the trapezium
     # ends it, as cardiologists do; letting the knee move out to where the tail meets the
     # baseline read QTDB's T ends later (mean +5.2 -> +7.6 ms).
-    st0 = np.zeros(n)
-    st0[t_from:] = _spatial_magnitude(m[:, t_from:] - base)
-    t_off = _knee(st0, t_off, 1, fs, inward_only=True)
+    t_off = _knee(c.st0, t_off, 1, fs, inward_only=True)
     if m.shape[0] >= 3:
-        lead_end = _t_end_by_lead_vote(m, base, t_from, tp if second is None else second,
+        lead_end = _t_end_by_lead_vote(m, c, t_from, tp if second is None else second,
                                        t_lo, end, fs, spread)
         # When the leads' CSE-style latest end lies beyond the combined curve's end by more
         # than a single lead's timing noise (the light smoothing width), move a third of the
@@ -550,7 +571,7 @@ def _t_wave(m: np.ndarray, base: np.ndarray, r: int, on: float, ioff: int, fs: f
     return float(tp), float(t_off)
 
 
-def _second_t_phase(m: np.ndarray, base: np.ndarray, t_from: int, tp: int, t_off: int, t_end_max: int,
+def _second_t_phase(m: np.ndarray, sm: np.ndarray, t_from: int, tp: int, t_off: int, t_end_max: int,
                     fs: float) -> int | None:
     """Peak (sample) of an opposite-polarity T phase that follows the T peak at once, or None.
 
@@ -560,7 +581,6 @@ def _second_t_phase(m: np.ndarray, base: np.ndarray, t_from: int, tp: int, t_off
     least 60 ms before the latest possible T end."""
     if m.shape[1] <= t_from + 2:
         return None
-    sm = _smooth(m[:, t_from:] - base, T_SMOOTH_S * fs)
     k = tp - t_from
     if not 0 <= k < sm.shape[1]:
         return None
@@ -592,14 +612,13 @@ def _agreeing(values: np.ndarray, fs: float) -> np.ndarray | None:
     return v if v.size >= 3 else None
 
 
-def _t_end_by_lead_vote(m: np.ndarray, base: np.ndarray, t_from: int, tp: int, t_lo: int, end: int,
+def _t_end_by_lead_vote(m: np.ndarray, c: _TCurves, t_from: int, tp: int, t_lo: int, end: int,
                         fs: float, spread: float) -> float | None:
     """The second-latest T end among the leads that agree (within FUSE_TOL_S of their
     median), each lead with a T at least T_LEAD_MIN of the largest timed on its own
     |signal| like the combined curve; None with fewer than 3 agreeing leads."""
     n = m.shape[1]
-    sm = _smooth(m[:, t_from:] - base, T_SMOOTH_S * fs)
-    sml = _light(m[:, t_from:] - base, fs)
+    sm, sml = c.sm, c.sml
     amp = np.abs(sm[:, tp - t_from])
     a, b = max(t_lo, tp - int(0.06 * fs)), min(end - 1, tp + int(0.06 * fs))
     if b <= a or amp.max() <= 0:
@@ -636,7 +655,10 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
     # ... and not before the previous beat's measured T end: this beat's own T end (bounded
     # by the next QRS only) moved back by one RR. The tail of that T is not a P wave
     # (QTDB: P-onset SD 24 -> 16 ms).
-    _, t_end0 = _t_wave(m, base, r, on, ioff, fs, rr, on - 0.04 * fs + rr * fs)
+    tc = _t_curves(m, base, ioff, fs)
+    lim0 = _t_end_max(n, r, on, fs, rr, on - 0.04 * fs + rr * fs)
+    t0 = _t_wave(m, tc, ioff, lim0, fs)
+    t_end0 = t0[1]
     if t_end0 is not None:
         p_lo = max(p_lo, int(t_end0 - rr * fs))
     if p_hi - p_lo > int(0.06 * fs):
@@ -674,5 +696,7 @@ def delineate(m: np.ndarray, r: int, fs: float, rr_s: float | None) -> WaveBound
 
     # --- T wave, now that the next beat's P onset bounds it.
     next_start = (out.p_onset if out.p_present else on - 0.04 * fs) + rr * fs
-    out.t_peak, out.t_offset = _t_wave(m, base, r, on, ioff, fs, rr, next_start)
+    lim = _t_end_max(n, r, on, fs, rr, next_start)
+    # The T search depends on next_start only through that limit: often the same answer.
+    out.t_peak, out.t_offset = t0 if lim == lim0 else _t_wave(m, tc, ioff, lim, fs)
     return out
