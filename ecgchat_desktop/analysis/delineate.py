@@ -220,13 +220,18 @@ def _core(v: np.ndarray, r: int, fs: float) -> tuple[int, int, float] | None:
 
 
 def qrs_bounds(m: np.ndarray, r: int, fs: float, floor_factor: float = FLOOR_FACTOR,
-               delta: bool = True) -> tuple[float | None, float | None]:
+               delta: bool = True, velocity: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[float | None, float | None]:
     """QRS onset and offset (fractional samples) on a multi-lead beat [leads, samples].
     `floor_factor`: how far above the PR-segment velocity the onset threshold sits;
-    `delta`: move the onset back over a slurred upstroke (`_delta_onset`)."""
-    v_raw = v = spatial_velocity(m, fs)
-    if V_SMOOTH > 1:
-        v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
+    `delta`: move the onset back over a slurred upstroke (`_delta_onset`); `velocity`:
+    m's (spatial velocity, its V_SMOOTH moving average) when already computed."""
+    if velocity is not None:
+        v_raw, v = velocity
+    else:
+        v_raw = v = spatial_velocity(m, fs)
+        if V_SMOOTH > 1:
+            v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
     n = v.size
     lo, hi = max(0, r - int(0.15 * fs)), min(n, r + int(0.15 * fs))
     if hi - lo < 3:
@@ -283,7 +288,13 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     voters = np.flatnonzero(ptp >= FUSE_MIN_PTP * ptp.max())
     # One lead's slow upstroke is often another wave's tail: the delta wave is judged on
     # all leads together, from the voted onset.
-    per_lead = [qrs_bounds(m[i:i + 1], r, fs, FLOOR_FACTOR_1LEAD, delta=False) for i in voters]
+    # Each voter's velocity, all at once (row by row the same numbers as spatial_velocity on
+    # that lead alone: one lead's sqrt(d * d) and a moving average along each row).
+    d = np.diff(m[voters], axis=1)
+    v_raw = np.sqrt(d * d)
+    v_sm = uniform_filter1d(v_raw, V_SMOOTH, axis=-1, mode="nearest") if V_SMOOTH > 1 else v_raw
+    per_lead = [qrs_bounds(m[i:i + 1], r, fs, FLOOR_FACTOR_1LEAD, delta=False, velocity=(v_raw[j], v_sm[j]))
+                for j, i in enumerate(voters)]
     tol = FUSE_TOL_S * fs
     rows = np.array([i for i, b in zip(voters, per_lead) if b[0] is not None], dtype=int)
     vals = np.array([b[0] for b in per_lead if b[0] is not None], dtype=float)
@@ -368,19 +379,18 @@ def _knee(y: np.ndarray, x0: float, outward: int, fs: float, inward_only: bool =
     a, b = int(np.floor(x0 - reach - h)), int(np.ceil(x0 + reach + h))
     if a < 0 or b >= y.size:
         return x0
-    x = np.arange(a, b + 1, dtype=float)
     yy = y[a:b + 1]
     o0 = int(round(x0 + outward * (reach + h)))
     o1 = o0 + outward * 2 * h
     if 0 <= min(o0, o1) and max(o0, o1) < y.size:
         outside = y[min(o0, o1):max(o0, o1) + 1]  # 2h + 1 samples: the median is the middle one
-        noise_pow = min(float(np.sort(outside * outside)[h]), float(yy.min()) ** 2)
+        noise_pow = min(float(np.partition(outside * outside, h)[h]), float(yy.min()) ** 2)
         yy = np.sqrt(np.maximum(yy * yy - noise_pow, 0.0))
     lo_k, hi_k = x0 - reach, x0 + reach
     if inward_only:
         lo_k, hi_k = (x0 - reach, x0) if outward > 0 else (x0, x0 + reach)
     ks = np.arange(lo_k, hi_k + 1e-9, KNEE_STEP)
-    D, D2, pinv = _knee_basis(x.size, tuple(np.round(ks - a, 6)), outward)
+    D, D2, pinv = _knee_basis(yy.size, tuple(np.round(ks - a, 6)), outward)
     coef = pinv @ yy  # [k, 3]: the least-squares fit for every candidate knee
     g = np.empty((ks.size, 3))
     g[:, 0] = yy.sum()
