@@ -38,6 +38,8 @@ def test_per_lead_p_curves_equal_those_of_the_lead_alone(fs):
             assert np.array_equal(leads[i].sp, c.sp)
             assert np.array_equal(leads[i].spl, c.spl)
             assert np.array_equal(leads[i].sp0, c.sp0)
+            assert np.array_equal(leads[i].ds, c.ds)
+            assert np.array_equal(c.ds, np.gradient(c.sp))
             assert leads[i].noise == c.noise
     # The all-leads curves are the spatial magnitude, not any one lead's.
     assert not np.array_equal(whole.sp, leads[0].sp)

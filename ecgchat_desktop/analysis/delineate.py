@@ -416,10 +416,12 @@ def _knee_basis(n: int, k_offsets: tuple, outward: int) -> tuple[np.ndarray, np.
 @dataclass
 class _PCurves:
     """The P-window curves `_p_wave` reads: the smoothed (sp), lightly smoothed (spl) and
-    raw (sp0) magnitudes after detrending, and the high-frequency noise level."""
+    raw (sp0) magnitudes after detrending, the slope of sp (ds) and the high-frequency
+    noise level."""
     sp: np.ndarray
     spl: np.ndarray
     sp0: np.ndarray
+    ds: np.ndarray
     noise: float
 
 
@@ -437,11 +439,13 @@ def _p_curves(raw: np.ndarray, fs: float) -> tuple[_PCurves, list[_PCurves]]:
     hf = raw - preprocess.lowpass(raw, fs, 20.0) if raw.shape[1] > 30 else raw * 0
     d, dl, d0 = seg - line, _light(raw, fs) - line, raw - line
     d, dl, d0, hf2 = d * d, dl * dl, d0 * d0, hf * hf
-    whole = _PCurves(np.sqrt(d.sum(axis=0)), np.sqrt(dl.sum(axis=0)), np.sqrt(d0.sum(axis=0)),
+    sp = np.sqrt(d.sum(axis=0))
+    whole = _PCurves(sp, np.sqrt(dl.sum(axis=0)), np.sqrt(d0.sum(axis=0)), np.gradient(sp),
                      float(np.sqrt(hf2.sum(axis=0)).mean()) if hf.size else 0.0)
     sp, spl, sp0 = np.sqrt(d), np.sqrt(dl), np.sqrt(d0)
+    ds = np.gradient(sp, axis=1)  # element-wise differences: row by row as np.gradient(sp[i])
     noise = np.sqrt(hf2)
-    leads = [_PCurves(sp[i], spl[i], sp0[i], float(noise[i].mean()) if hf.size else 0.0)
+    leads = [_PCurves(sp[i], spl[i], sp0[i], ds[i], float(noise[i].mean()) if hf.size else 0.0)
              for i in range(raw.shape[0])]
     return whole, leads
 
@@ -464,7 +468,7 @@ def _p_wave(c: _PCurves, fs: float, peak_range: tuple[int, int] | None = None):
         return None
     if peak_range is not None and not (lo < pk < hi):
         return None  # the lead's largest deflection near the P is at the edge: no clear P
-    ds = np.gradient(sp)
+    ds = c.ds
     up = int(np.argmax(ds[:pk])) if pk > 0 else 0
     down = pk + int(np.argmin(ds[pk:]))
     p_on = _trapezium(sp, up, max(0, pk - int(P_ON_REACH_S * fs)))
