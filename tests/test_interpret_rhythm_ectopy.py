@@ -25,3 +25,72 @@ def test_premature_ventricular_beats_fire(data_dir):
     m = measure(read_ecg(_ptbxl(data_dir, 363)))   # labelled PVC (ventricular bigeminy runs)
     pvc = [s for s in interpret(m) if s.code == "PVC"]
     assert pvc and "coupling RR" in pvc[0].evidence[0]
+
+
+# --- PACs: the sinus node is reset, so the cycle after the early beat is ≥ the dominant RR ---------
+
+from tests.interpret_builders import FS, beats_for, normal, regular_peaks  # noqa: E402
+
+from ecgchat_desktop.interpret import rules_rhythm as RR  # noqa: E402
+
+
+def _pac_run(coupling_ratio: float, return_ratio: float, run: int = 1, hr: float = 70.0):
+    """Regular sinus rhythm with `run` supraventricular beats each `coupling_ratio` × the RR after
+    its predecessor, then a return cycle of `return_ratio` × the RR, then the rhythm resumes."""
+    rr = 60.0 / hr * FS
+    peaks = regular_peaks(hr)
+    i = 5
+    shifted = peaks[:i]
+    for _ in range(run):
+        shifted.append(int(round(shifted[-1] + coupling_ratio * rr)))
+    t = shifted[-1] + return_ratio * rr
+    while len(shifted) < len(peaks):
+        shifted.append(int(round(t)))
+        t += rr
+    beats = beats_for(shifted)
+    for k in range(1, len(beats)):
+        beats[k].rr_prev_ms = (shifted[k] - shifted[k - 1]) * 1000.0 / FS
+    for k in range(i, i + run):
+        beats[k].beat_class = "supraventricular_ectopic"
+        beats[k].premature = True
+    return normal(hr, r_peaks=shifted, beats=beats, n_supraventricular_ectopic=run)
+
+
+def _codes(m):
+    return {s.code for s in interpret(m)}
+
+
+@pytest.mark.parametrize("return_ratio,fires", [(1.03, True), (RR.PAC_RETURN_CYCLE_AT_LEAST_DOMINANT + 0.005, True),
+                                                (0.97, False), (0.9, False)])
+def test_pac_return_cycle_at_least_the_dominant_rr(return_ratio, fires):
+    # coupling 0.7: premature by 30 %, the pause criterion (≥ 1.2 × the coupling RR) met either way
+    assert ("PAC" in _codes(_pac_run(0.7, return_ratio))) == fires
+
+
+def test_pac_evidence_names_the_reset_criterion():
+    pac = [s for s in interpret(_pac_run(0.7, 1.1)) if s.code == "PAC"]
+    assert pac and "sinus node reset" in pac[0].evidence[0] and pac[0].evidence[0].startswith("1 of ")
+
+
+def test_pac_couplet_is_judged_as_one_run():
+    # two early beats in a row: the second is not early against the first, the run as a whole is
+    two = [s for s in interpret(_pac_run(0.7, 1.1, run=2)) if s.code == "PAC"]
+    assert two and two[0].evidence[0].startswith("2 of ")
+    # the same couplet without a reset pause after it: a faster stretch, not ectopy
+    assert "PAC" not in _codes(_pac_run(0.7, 0.9, run=2))
+
+
+def _ptbxl_codes(data_dir, n: int) -> set[str]:
+    return {s.code for s in interpret(measure(read_ecg(_ptbxl(data_dir, n))))}
+
+
+def test_pac_couplet_on_a_real_record_fires(data_dir):
+    # PTB-XL 257 (fold 3, labelled PAC): a couplet (RR 520, 526 ms after 672 ms), return cycle 772 ms
+    assert "PAC" in _ptbxl_codes(data_dir, 257)
+
+
+@pytest.mark.parametrize("n", [37, 351])
+def test_early_beat_without_a_reset_pause_is_not_a_pac(data_dir, n):
+    # 37 (fold 1, sinus arrhythmia, no PAC label): a short cycle of 838 ms followed by 1042 ms, 0.99 ×
+    # the median RR; 351 (fold 4, AF labelled): one short RR within an irregular rhythm, return 0.95 ×
+    assert "PAC" not in _ptbxl_codes(data_dir, n)

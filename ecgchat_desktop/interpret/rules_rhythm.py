@@ -60,6 +60,11 @@ ECTOPIC_RR_RATIO = (0.4, 0.8)
 # longer cycle (the sinus node resets); gradual sinus-arrhythmia shortening is not.
 PAC_LOCAL_RATIO_AT_MOST = 0.85
 PAC_PAUSE_RATIO_AT_LEAST = 1.2
+# The reset sinus node needs at least a full sinus cycle (plus the time to reach it) to fire again,
+# so the cycle after a PAC is no shorter than the dominant RR (a non-compensatory but never a
+# short pause); a sinus-arrhythmia short cycle is followed by an ordinary one, and one early beat
+# of an irregular rhythm by whatever comes next (PTB-XL 37: 0.99 × the median RR; 351 (AF): 0.95).
+PAC_RETURN_CYCLE_AT_LEAST_DOMINANT = 1.0
 MIN_RR_FOR_IRREGULARITY = 5
 
 
@@ -117,6 +122,50 @@ def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], str] | None:
+    """(indices of beats counted as PACs, how they were counted), or None where RR intervals or
+    the sampling rate are missing. A run of consecutive premature supraventricular beats (couplet,
+    short run) is judged as one: its first beat against the cycle before the run, the cycle after
+    its last beat as the pause."""
+    beats = ctx.m.beats or []
+    rr = ctx.rr_intervals_ms()
+    fs = ctx.m.sampling_rate_hz
+    if rr.size == 0 or not fs or all(b.rr_prev_ms is None for b in beats):
+        return None
+    med = float(np.median(rr))
+    lo, hi = ECTOPIC_RR_RATIO
+
+    def early(k: int) -> bool:
+        b = beats[k]
+        return b.beat_class == "supraventricular_ectopic" and b.rr_prev_ms is not None and \
+            lo * med <= b.rr_prev_ms <= hi * med
+
+    def cycle_ms(k: int) -> float:   # the RR ending at beat k
+        return (beats[k].r_peak - beats[k - 1].r_peak) * 1000.0 / fs
+
+    accepted: set[int] = set()
+    i = 0
+    while i < len(beats):
+        if not early(i):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(beats) and early(j + 1):
+            j += 1
+        # A beat without a preceding RR (the first of the recording) cannot be shown premature, and
+        # a run that reaches the end of the recording has no measurable pause.
+        if i >= 2 and j + 1 < len(beats):
+            before, after, coupling = cycle_ms(i - 1), cycle_ms(j + 1), beats[i].rr_prev_ms
+            if coupling <= PAC_LOCAL_RATIO_AT_MOST * before and after >= PAC_PAUSE_RATIO_AT_LEAST * beats[j].rr_prev_ms \
+                    and after >= PAC_RETURN_CYCLE_AT_LEAST_DOMINANT * med:
+                accepted.update(range(i, j + 1))
+        i = j + 1
+    how = (f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms, ≤ {PAC_LOCAL_RATIO_AT_MOST:.0%} of the "
+           f"preceding cycle and followed by a cycle ≥ {PAC_PAUSE_RATIO_AT_LEAST:.0%} of it and "
+           f"≥ {PAC_RETURN_CYCLE_AT_LEAST_DOMINANT:.0%} of the median RR (sinus node reset)")
+    return accepted, how
+
+
 def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tuple[int, str]:
     """(premature beats of `beat_class`, how they were counted)."""
     beats = ctx.m.beats or []
@@ -124,31 +173,17 @@ def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tupl
     labelled = [b for b in beats if b.beat_class == beat_class]
     if not labelled or rr.size == 0 or all(b.rr_prev_ms is None for b in beats):
         return engine_count, "as classified"
+    if beat_class == "supraventricular_ectopic":
+        found = _supraventricular_premature(ctx)
+        if found is not None:
+            return len(found[0]), found[1]
     # A beat without a preceding RR (the first of the recording) cannot be shown premature: an
     # unlike first QRS is most often cut off by the start of the recording, so it is not counted.
     labelled = [b for b in labelled if b.rr_prev_ms is not None]
     med = float(np.median(rr))
     lo, hi = ECTOPIC_RR_RATIO
-    fs = ctx.m.sampling_rate_hz
-    index = {id(b): i for i, b in enumerate(beats)}
-    n = 0
-    for b in labelled:
-        if not lo * med <= b.rr_prev_ms <= hi * med:
-            continue
-        if beat_class == "supraventricular_ectopic":
-            i = index[id(b)]
-            if i < 2 or i + 1 >= len(beats) or not fs:
-                continue
-            before = (beats[i - 1].r_peak - beats[i - 2].r_peak) * 1000.0 / fs
-            after = (beats[i + 1].r_peak - b.r_peak) * 1000.0 / fs
-            if b.rr_prev_ms > PAC_LOCAL_RATIO_AT_MOST * before or after < PAC_PAUSE_RATIO_AT_LEAST * b.rr_prev_ms:
-                continue
-        n += 1
-    how = f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
-    if beat_class == "supraventricular_ectopic":
-        how += (f", ≤ {PAC_LOCAL_RATIO_AT_MOST:.0%} of the preceding cycle and followed by a cycle "
-                f"≥ {PAC_PAUSE_RATIO_AT_LEAST:.0%} of it")
-    return n, how
+    n = sum(1 for b in labelled if lo * med <= b.rr_prev_ms <= hi * med)
+    return n, f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
 
 
 def _paced_beats(ctx: RuleContext) -> tuple[int, str]:
