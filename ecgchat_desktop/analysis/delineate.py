@@ -390,7 +390,7 @@ def _knee(y: np.ndarray, x0: float, outward: int, fs: float, inward_only: bool =
     if inward_only:
         lo_k, hi_k = (x0 - reach, x0) if outward > 0 else (x0, x0 + reach)
     ks = np.arange(lo_k, hi_k + 1e-9, KNEE_STEP)
-    D, D2, pinv = _knee_basis(yy.size, tuple(np.round(ks - a, 6)), outward)
+    D, D2, pinv = _knee_basis(yy.size, tuple(np.round(ks - a, 6).tolist()), outward)  # floats: a quicker key
     coef = pinv @ yy  # [k, 3]: the least-squares fit for every candidate knee
     g = np.empty((ks.size, 3))
     g[:, 0] = yy.sum()
