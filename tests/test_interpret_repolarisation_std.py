@@ -54,3 +54,76 @@ def test_t_inversion_silent_on_a_normal_record_with_negative_t_in_iii_avf(statem
     m, st = statements(420)   # labelled NORM
     assert m.lead_amplitudes["III"].t_mv <= -0.1 and m.lead_amplitudes["aVF"].t_mv <= -0.1
     assert "TINV" not in st
+
+
+# --- secondary T inversion: RVH, limb leads with a mainly negative QRS; STD at QRS 110–119 ms ----
+
+def _cinc(data_dir, rid: str):
+    return data_dir / "cinc" / f"{rid}.hea"
+
+
+def test_t_inversion_in_v2_v3_silent_with_rvh_stated(statements):
+    # PTB-XL 222: labelled RVH (not INVT), 41-year-old woman; T −0.29 mV in V2 and −0.14 mV in V3
+    # are the right-ventricular strain pattern.
+    m, st = statements(222)
+    assert "RVH" in st, "precondition: RVH stated on this record"
+    assert m.lead_amplitudes["V2"].t_mv <= -0.1 and m.lead_amplitudes["V3"].t_mv <= -0.1
+    assert "TINV" not in st
+
+
+def test_t_inversion_silent_in_limb_leads_with_a_mainly_negative_qrs(data_dir):
+    # CinC ningbo JS21341 (labels: STach, CVCL; no T label): negative T in II, aVF and III, each
+    # after a QRS whose S is deeper than its R (extreme axis), i.e. concordant, not primary.
+    m = measure(read_ecg(_cinc(data_dir, "ningbo/JS21341")))
+    st = {s.code for s in interpret(m)}
+    for ld in ("II", "aVF", "III"):
+        a = m.lead_amplitudes[ld]
+        assert a.t_mv <= -0.1 and (a.r_mv or 0.0) < abs(a.s_mv or 0.0), ld
+    assert "TINV" not in st
+
+
+def test_std_fires_at_qrs_110_119_ms_with_a_note(statements):
+    # PTB-XL 325: labelled STD_ (with IMI), QRS 114 ms; −0.07 mV horizontal in V5 and V6.
+    m, st = statements(325)
+    assert 110.0 <= m.qrs_ms < 120.0
+    assert "STD" in st and "V5" in st["STD"].text and "V6" in st["STD"].text
+    assert any("incomplete conduction delay" in e for e in st["STD"].evidence)
+
+
+def _ctx_with(m, *codes):
+    from ecgchat_desktop.interpret.context import RuleContext
+    from ecgchat_desktop.interpret.vocabulary import make_statement
+    return RuleContext(m=m, statements=[make_statement(c, ["test"]) for c in codes])
+
+
+def test_rvh_leaves_v1_v3_out_of_t_inversion_and_st_depression():
+    from ecgchat_desktop.interpret import rules_repolarisation as R
+    from tests.interpret_builders import normal, set_lead
+    m = normal()
+    for ld in ("V2", "V3"):
+        set_lead(m, ld, t_mv=-0.3, st_j60_mv=-0.1, st_slope="down")
+    assert R._t_inversion(_ctx_with(m))[0].text == "T-wave inversion, V2, V3"
+    assert R._st_depression(_ctx_with(m))
+    assert R._t_inversion(_ctx_with(m, "RVH")) == [] and R._st_depression(_ctx_with(m, "RVH")) == []
+    set_lead(m, "V4", t_mv=-0.3)
+    set_lead(m, "V5", t_mv=-0.1)
+    s = R._t_inversion(_ctx_with(m, "RVH"))[0]
+    assert s.text == "T-wave inversion, V4, V5"
+    assert any("V1–V3 not used (right ventricular hypertrophy" in e for e in s.evidence)
+
+
+@pytest.mark.parametrize("r_mv,s_mv,counts", [(0.5, -0.5, True), (0.49, -0.5, False), (0.8, -0.1, True)])
+def test_limb_lead_t_inversion_counts_only_after_a_mainly_upright_qrs(r_mv, s_mv, counts):
+    from ecgchat_desktop.interpret import rules_repolarisation as R
+    from tests.interpret_builders import normal, set_lead
+    for a, b in (("aVL", "I"), ("I", "II"), ("II", "aVF")):
+        m = normal()
+        set_lead(m, a, t_mv=-0.2)
+        set_lead(m, b, t_mv=-0.2, r_mv=r_mv, s_mv=s_mv)
+        got = R._t_inversion(_ctx_with(m))
+        assert bool(got) == counts, (a, b)
+    # precordial leads keep the T criterion alone (anterior T inversion after an rS, e.g. Wellens)
+    m = normal()
+    for ld in ("V2", "V3"):
+        set_lead(m, ld, t_mv=-0.2, r_mv=0.2, s_mv=-1.0)
+    assert R._t_inversion(_ctx_with(m))[0].text == "T-wave inversion, V2, V3"
