@@ -127,3 +127,25 @@ def test_limb_lead_t_inversion_counts_only_after_a_mainly_upright_qrs(r_mv, s_mv
     for ld in ("V2", "V3"):
         set_lead(m, ld, t_mv=-0.2, r_mv=0.2, s_mv=-1.0)
     assert R._t_inversion(_ctx_with(m))[0].text == "T-wave inversion, V2, V3"
+
+
+def test_t_inversion_with_lvh_says_it_may_be_strain(statements):
+    # PTB-XL 298 (labelled INVT and LVH): lateral T inversion with LVH stated; TINV still fires
+    # (the cause is not judged) and its evidence names the possible strain pattern.
+    m, st = statements(298)
+    assert "LVH" in st and "TINV" in st
+    assert any(e.startswith("with LVH: T inversion in") and "V5" in e for e in st["TINV"].evidence)
+
+
+def test_t_inversion_without_lvh_has_no_strain_note():
+    from ecgchat_desktop.interpret import rules_repolarisation as R
+    from tests.interpret_builders import normal, set_lead
+    m = normal()
+    for ld in ("V5", "V6"):
+        set_lead(m, ld, t_mv=-0.2)
+    assert not any("LVH" in e for e in R._t_inversion(_ctx_with(m))[0].evidence)
+    assert any("strain" in e for e in R._t_inversion(_ctx_with(m, "LVH"))[0].evidence)
+    m = normal()   # inferior only: no lateral lead, no strain note
+    for ld in ("II", "aVF"):
+        set_lead(m, ld, t_mv=-0.2)
+    assert not any("strain" in e for e in R._t_inversion(_ctx_with(m, "LVH"))[0].evidence)

@@ -55,6 +55,8 @@ STD_NOTE_QRS_AT_LEAST_MS = 110.0
 # With ST elevation meeting STEMI criteria, the STD evidence says the depression may be reciprocal
 # (STD is still reported: it is measured).
 _STEMI_CODES = ("STEMI_INF", "STEMI_ANT", "STEMI_LAT")
+# Leads where an LVH strain pattern shows (leads with the tall R of the left ventricle).
+_LVH_STRAIN_LEADS = ("aVL", "I", "V4", "V5", "V6")
 
 
 def _pairs(leads_ok: set[str]) -> list[str]:
@@ -136,6 +138,10 @@ def _t_inversion(ctx: RuleContext) -> list[Statement]:
     if not leads:
         return []
     ev = [f"T ≤ {TINV_AT_MOST_MV} mV in contiguous leads: " + ", ".join(lines[ld] for ld in leads)]
+    lateral = [ld for ld in leads if ld in _LVH_STRAIN_LEADS]
+    if ctx.has("LVH") and lateral:
+        # PTB-XL files such records under LVH (often with ISC_), rarely INVT: the cause is not judged.
+        ev.append(f"with LVH: T inversion in {', '.join(lateral)} may be secondary (strain pattern)")
     if skip:
         ev.append(f"V1–V3 not used ({_skip_reason(ctx)})")
     note = ctx.exclusion_note(TINV_LEADS)
