@@ -94,3 +94,24 @@ def test_early_beat_without_a_reset_pause_is_not_a_pac(data_dir, n):
     # 37 (fold 1, sinus arrhythmia, no PAC label): a short cycle of 838 ms followed by 1042 ms, 0.99 ×
     # the median RR; 351 (fold 4, AF labelled): one short RR within an irregular rhythm, return 0.95 ×
     assert "PAC" not in _ptbxl_codes(data_dir, n)
+
+
+# --- sinus arrhythmia: an early "supraventricular" beat without a reset pause is its short cycle ----
+
+def test_short_cycle_without_reset_counts_toward_sinus_arrhythmia():
+    # coupling 0.7 × RR (210 ms+ shorter than the 857 ms cycle at 70 bpm ⇒ RR range ≥ 220 ms once the
+    # short cycle counts), return 0.97 × RR: no reset, so no PAC, and the range is the sinus one
+    m = _pac_run(0.7, 0.97)
+    c = _codes(m)
+    assert "PAC" not in c and "SARRH" in c
+    sarrh = [s for s in interpret(m) if s.code == "SARRH"][0]
+    assert any("sinus RR range" in e and "≥ 220 ms" in e for e in sarrh.evidence)
+    # with the reset pause it is a PAC, and its cycles are left out of the sinus RR range
+    c = _codes(_pac_run(0.7, 1.03))
+    assert "PAC" in c and "SARRH" not in c
+
+
+def test_sinus_arrhythmia_with_a_short_cycle_on_a_real_record(data_dir):
+    # PTB-XL 37 (fold 1, labelled SARRH, no PAC): the 838 ms cycle among 1036–1096 ms ones
+    c = _ptbxl_codes(data_dir, 37)
+    assert "SARRH" in c and "PAC" not in c

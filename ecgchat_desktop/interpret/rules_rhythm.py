@@ -109,21 +109,31 @@ def _rr_without_ventricular_ectopy_ms(ctx: RuleContext) -> np.ndarray:
 
 
 def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
-    """RR intervals between consecutive dominant beats only (ectopic beats and their
-    compensatory pauses removed), used for sinus arrhythmia."""
+    """RR intervals between consecutive sinus beats only (ectopic beats and their pauses removed),
+    used for sinus arrhythmia. An early beat classed supraventricular that meets every PAC criterion
+    but the sinus-node reset (the cycle after it is shorter than the dominant RR) is the short cycle
+    of a sinus arrhythmia and counts as a sinus beat (PTB-XL 37, labelled sinus arrhythmia)."""
     beats = ctx.m.beats or []
     fs = ctx.m.sampling_rate_hz
     if len(beats) < 3 or not fs:
         return ctx.rr_intervals_ms()
-    out = []
-    for a, b in zip(beats[:-1], beats[1:]):
-        if a.beat_class == "dominant" and b.beat_class == "dominant" and not b.premature:
-            out.append((b.r_peak - a.r_peak) * 1000.0 / fs)
+    found = _supraventricular_premature(ctx)
+    no_reset = found[1] if found is not None else set()
+
+    def sinus(k: int, ending: bool) -> bool:   # ending: the beat ends the RR interval
+        b = beats[k]
+        if b.beat_class == "supraventricular_ectopic":
+            return k in no_reset
+        return b.beat_class == "dominant" and not (ending and b.premature)
+
+    out = [(beats[k].r_peak - beats[k - 1].r_peak) * 1000.0 / fs
+           for k in range(1, len(beats)) if sinus(k - 1, False) and sinus(k, True)]
     return np.asarray(out, dtype=float)
 
 
-def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], str] | None:
-    """(indices of beats counted as PACs, how they were counted), or None where RR intervals or
+def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], set[int], str] | None:
+    """(indices of beats counted as PACs, indices of early supraventricular beats rejected only
+    because no reset pause followed them, how they were counted), or None where RR intervals or
     the sampling rate are missing. A run of consecutive premature supraventricular beats (couplet,
     short run) is judged as one: its first beat against the cycle before the run, the cycle after
     its last beat as the pause."""
@@ -144,6 +154,7 @@ def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], str] | None
         return (beats[k].r_peak - beats[k - 1].r_peak) * 1000.0 / fs
 
     accepted: set[int] = set()
+    no_reset: set[int] = set()
     i = 0
     while i < len(beats):
         if not early(i):
@@ -156,14 +167,16 @@ def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], str] | None
         # a run that reaches the end of the recording has no measurable pause.
         if i >= 2 and j + 1 < len(beats):
             before, after, coupling = cycle_ms(i - 1), cycle_ms(j + 1), beats[i].rr_prev_ms
-            if coupling <= PAC_LOCAL_RATIO_AT_MOST * before and after >= PAC_PAUSE_RATIO_AT_LEAST * beats[j].rr_prev_ms \
-                    and after >= PAC_RETURN_CYCLE_AT_LEAST_DOMINANT * med:
-                accepted.update(range(i, j + 1))
+            if coupling <= PAC_LOCAL_RATIO_AT_MOST * before and after >= PAC_PAUSE_RATIO_AT_LEAST * beats[j].rr_prev_ms:
+                if after >= PAC_RETURN_CYCLE_AT_LEAST_DOMINANT * med:
+                    accepted.update(range(i, j + 1))
+                else:
+                    no_reset.update(range(i, j + 1))
         i = j + 1
     how = (f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms, ≤ {PAC_LOCAL_RATIO_AT_MOST:.0%} of the "
            f"preceding cycle and followed by a cycle ≥ {PAC_PAUSE_RATIO_AT_LEAST:.0%} of it and "
            f"≥ {PAC_RETURN_CYCLE_AT_LEAST_DOMINANT:.0%} of the median RR (sinus node reset)")
-    return accepted, how
+    return accepted, no_reset, how
 
 
 def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tuple[int, str]:
@@ -176,7 +189,7 @@ def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tupl
     if beat_class == "supraventricular_ectopic":
         found = _supraventricular_premature(ctx)
         if found is not None:
-            return len(found[0]), found[1]
+            return len(found[0]), found[2]
     # A beat without a preceding RR (the first of the recording) cannot be shown premature: an
     # unlike first QRS is most often cut off by the start of the recording, so it is not counted.
     labelled = [b for b in labelled if b.rr_prev_ms is not None]
