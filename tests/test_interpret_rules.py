@@ -557,6 +557,8 @@ def _cornell(ravl, sv3):
     m = normal()
     set_lead(m, "aVL", r_mv=ravl)
     set_lead(m, "V3", s_mv=-sv3)
+    # Romhilt–Estes support (V6 strain, 3 points): an aVL criterion alone needs it (rules_chamber).
+    set_lead(m, "V6", st_j60_mv=-0.1, t_mv=-0.15)
     return m
 
 
