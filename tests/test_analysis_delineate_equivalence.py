@@ -45,13 +45,15 @@ def test_per_lead_p_curves_equal_those_of_the_lead_alone(fs):
     assert not np.array_equal(whole.sp, leads[0].sp)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 20, 21, 80, 81])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 20, 21, 30, 56, 80, 81, 100])
 def test_percentile_and_median_match_numpy(n):
     rng = np.random.default_rng(n)
-    for _ in range(20):
+    for _ in range(50):
         a = rng.normal(size=n) * rng.choice([1e-3, 1.0, 1e3])
         a[rng.random(n) < 0.2] = a[0]  # ties
-        for pct in (10, 25, 50, 90):
+        if rng.random() < 0.2:
+            a = np.abs(a)  # velocities are non-negative
+        for pct in (0, 10, 25, 33.3, 50, 66.7, 90, 100):
             assert delineate._percentile(a, pct) == float(np.percentile(a, pct))
         assert delineate._median(a) == float(np.median(a))
 
