@@ -115,3 +115,16 @@ def test_sinus_arrhythmia_with_a_short_cycle_on_a_real_record(data_dir):
     # PTB-XL 37 (fold 1, labelled SARRH, no PAC): the 838 ms cycle among 1036–1096 ms ones
     c = _ptbxl_codes(data_dir, 37)
     assert "SARRH" in c and "PAC" not in c
+
+
+def test_ectopy_evidence_carries_the_measured_cycles():
+    pac = [s for s in interpret(_pac_run(0.7, 1.1, run=2)) if s.code == "PAC"][0]
+    # 600 ms after 857 ms cycles (70 %), a return cycle of 1.1 × 857 ≈ 942 ms (110 %)
+    assert pac.evidence[1].startswith("first at ") and "(a run of 2)" in pac.evidence[1]
+    assert "coupling RR 600 ms = 70% of the median RR" in pac.evidence[1]
+    assert "return cycle 942 ms = 110% of the median RR" in pac.evidence[1]
+
+
+def test_pvc_evidence_on_a_real_record(data_dir):
+    pvc = [s for s in interpret(measure(read_ecg(_ptbxl(data_dir, 363)))) if s.code == "PVC"][0]
+    assert pvc.evidence[1].startswith("first at ") and "of the median RR" in pvc.evidence[1]

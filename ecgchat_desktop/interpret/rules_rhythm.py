@@ -131,9 +131,10 @@ def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], set[int], str] | None:
+def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], set[int], str, str | None] | None:
     """(indices of beats counted as PACs, indices of early supraventricular beats rejected only
-    because no reset pause followed them, how they were counted), or None where RR intervals or
+    because no reset pause followed them, how they were counted, the measured cycles of the first
+    PAC), or None where RR intervals or
     the sampling rate are missing. A run of consecutive premature supraventricular beats (couplet,
     short run) is judged as one: its first beat against the cycle before the run, the cycle after
     its last beat as the pause."""
@@ -155,6 +156,7 @@ def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], set[int], s
 
     accepted: set[int] = set()
     no_reset: set[int] = set()
+    first: str | None = None
     i = 0
     while i < len(beats):
         if not early(i):
@@ -170,33 +172,44 @@ def _supraventricular_premature(ctx: RuleContext) -> tuple[set[int], set[int], s
             if coupling <= PAC_LOCAL_RATIO_AT_MOST * before and after >= PAC_PAUSE_RATIO_AT_LEAST * beats[j].rr_prev_ms:
                 if after >= PAC_RETURN_CYCLE_AT_LEAST_DOMINANT * med:
                     accepted.update(range(i, j + 1))
+                    if first is None:
+                        first = (f"first at {beats[i].r_peak / fs:.1f} s"
+                                 + (f" (a run of {j - i + 1})" if j > i else "")
+                                 + f": coupling RR {coupling:.0f} ms = {coupling / med:.0%} of the median RR and "
+                                 f"{coupling / before:.0%} of the preceding cycle ({before:.0f} ms); return cycle "
+                                 f"{after:.0f} ms = {after / med:.0%} of the median RR")
                 else:
                     no_reset.update(range(i, j + 1))
         i = j + 1
     how = (f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms, ≤ {PAC_LOCAL_RATIO_AT_MOST:.0%} of the "
            f"preceding cycle and followed by a cycle ≥ {PAC_PAUSE_RATIO_AT_LEAST:.0%} of it and "
            f"≥ {PAC_RETURN_CYCLE_AT_LEAST_DOMINANT:.0%} of the median RR (sinus node reset)")
-    return accepted, no_reset, how
+    return accepted, no_reset, how, first
 
 
-def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tuple[int, str]:
-    """(premature beats of `beat_class`, how they were counted)."""
+def _ectopic_count(ctx: RuleContext, beat_class: str, engine_count: int) -> tuple[int, str, str | None]:
+    """(premature beats of `beat_class`, how they were counted, the measured cycles of the first)."""
     beats = ctx.m.beats or []
     rr = ctx.rr_intervals_ms()
     labelled = [b for b in beats if b.beat_class == beat_class]
     if not labelled or rr.size == 0 or all(b.rr_prev_ms is None for b in beats):
-        return engine_count, "as classified"
+        return engine_count, "as classified", None
     if beat_class == "supraventricular_ectopic":
         found = _supraventricular_premature(ctx)
         if found is not None:
-            return len(found[0]), found[2]
+            return len(found[0]), found[2], found[3]
     # A beat without a preceding RR (the first of the recording) cannot be shown premature: an
     # unlike first QRS is most often cut off by the start of the recording, so it is not counted.
     labelled = [b for b in labelled if b.rr_prev_ms is not None]
     med = float(np.median(rr))
     lo, hi = ECTOPIC_RR_RATIO
-    n = sum(1 for b in labelled if lo * med <= b.rr_prev_ms <= hi * med)
-    return n, f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms"
+    early = [b for b in labelled if lo * med <= b.rr_prev_ms <= hi * med]
+    first = None
+    if early and ctx.m.sampling_rate_hz:
+        b = early[0]
+        first = (f"first at {b.r_peak / ctx.m.sampling_rate_hz:.1f} s: coupling RR {b.rr_prev_ms:.0f} ms = "
+                 f"{b.rr_prev_ms / med:.0%} of the median RR")
+    return len(early), f"coupling RR {lo:.0%}–{hi:.0%} of the median RR {med:.0f} ms", first
 
 
 def _paced_beats(ctx: RuleContext) -> tuple[int, str]:
@@ -405,14 +418,16 @@ def evaluate(ctx: RuleContext) -> list[Statement]:
                                              "bundle branch block possible)" if af else "")]))
 
     # --- ectopic beats --------------------------------------------------------------
-    nv, how_v = _ectopic_count(ctx, "ventricular_ectopic", m.n_ventricular_ectopic or 0)
+    nv, how_v, first_v = _ectopic_count(ctx, "ventricular_ectopic", m.n_ventricular_ectopic or 0)
     if nv >= 1 and not paced:
         out.append(make_statement("PVC", [
-            f"{nv} of {n_beats} beats ventricular ectopic (QRS unlike the dominant beat; {how_v})"]))
-    ns, how_s = _ectopic_count(ctx, "supraventricular_ectopic", m.n_supraventricular_ectopic or 0)
+            f"{nv} of {n_beats} beats ventricular ectopic (QRS unlike the dominant beat; {how_v})",
+            *([first_v] if first_v else [])]))
+    ns, how_s, first_s = _ectopic_count(ctx, "supraventricular_ectopic", m.n_supraventricular_ectopic or 0)
     if ns >= 1 and not af and not paced:
         out.append(make_statement("PAC", [
-            f"{ns} of {n_beats} beats premature with a QRS like the dominant beat (supraventricular; {how_s})"]))
+            f"{ns} of {n_beats} beats premature with a QRS like the dominant beat (supraventricular; {how_s})",
+            *([first_s] if first_s else [])]))
 
     # --- critical rates -------------------------------------------------------------
     if hr is not None and hr < CRITICAL_BRADY_BELOW_BPM:
