@@ -125,7 +125,7 @@ FIRES = [
     ("cinc", "ningbo/JS21298", "EXTREME_AXIS"),
     # CRBBB + LAFB, heart_axis LAD: net-area axis −134° (turned by the terminal S), deflections −82°
     ("ptbxl", "424", "LAD"),
-    ("ptbxl", "45", "RAE"),
+    ("ptbxl", "222", "RAE"),              # labelled RAE: P 0.26–0.27 mV in II/III/aVF, P axis +88°
     ("ptbxl", "489", "LAE"),
     ("ptbxl", "260", "LQTC"),
     ("ptbxl", "15", "POOR_QUALITY"),      # PTB-XL static_noise "I-AVR"
