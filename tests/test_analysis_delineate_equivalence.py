@@ -106,3 +106,12 @@ def test_t_search_leaves_the_shared_t_curves_untouched():
     assert delineate._t_wave(beat, c, ioff, lim, fs) == first
     # A fresh set of curves gives the same answer.
     assert delineate._t_wave(beat, delineate._t_curves(beat, base, ioff, fs), ioff, lim, fs) == first
+
+
+def test_fused_bounds_with_two_leads_are_the_combined_bounds():
+    # Fewer than 3 leads: no vote, the combined bounds with their delta-wave search, exactly
+    # as qrs_bounds gives them (the fused path defers that search until it is needed).
+    beat, r, fs = _beat(noise_mv=0.01)
+    for rows in ((0, 1), (1, 7), (6,)):
+        sub = beat[list(rows)]
+        assert delineate.qrs_bounds_fused(sub, r, fs) == delineate.qrs_bounds(sub, r, fs)

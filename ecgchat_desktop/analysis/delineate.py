@@ -247,6 +247,17 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float, floor_factor: float = FLOOR_FAC
         v_raw = v = spatial_velocity(m, fs)
         if V_SMOOTH > 1:
             v = uniform_filter1d(v, V_SMOOTH, mode="nearest")
+    on, off = _qrs_bounds_smoothed(v, r, fs, floor_factor)
+    if on is not None and delta:
+        on = _delta_onset(m, v_raw, on, r, fs)
+    # The moving average spreads activity by (w - 1) / 2 samples on each side: undo that.
+    spread = (V_SMOOTH - 1) / 2.0
+    return (None if on is None else on + spread), (None if off is None else off - spread)
+
+
+def _qrs_bounds_smoothed(v: np.ndarray, r: int, fs: float, floor_factor: float) -> tuple[float | None, float | None]:
+    """`qrs_bounds` on the smoothed velocity v, before the delta-wave search and before
+    the smoothing's spread is taken off."""
     n = v.size
     lo, hi = max(0, r - int(0.15 * fs)), min(n, r + int(0.15 * fs))
     if hi - lo < 3:
@@ -271,16 +282,12 @@ def qrs_bounds(m: np.ndarray, r: int, fs: float, floor_factor: float = FLOOR_FAC
         # No quiet stretch (e.g. the P wave runs into the QRS): the calmest point.
         seg = uniform_filter1d(v[on_stop:core_start], run)
         on = float(on_stop + int(np.argmin(seg)) + run // 2)
-    if on is not None and delta:
-        on = _delta_onset(m, v_raw, on, r, fs)
     off_stop = min(n, core_end + int(0.16 * fs))
     off = _quiet_run_forward(v, core_end, off_stop, thr_off, run)
     if off is None and off_stop - core_end > run:
         seg = uniform_filter1d(v[core_end:off_stop], run)
         off = float(core_end + int(np.argmin(seg)) + run // 2)
-    # The moving average spreads activity by (w - 1) / 2 samples on each side: undo that.
-    spread = (V_SMOOTH - 1) / 2.0
-    return (None if on is None else on + spread), (None if off is None else off - spread)
+    return on, off
 
 
 def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, float | None]:
@@ -294,9 +301,19 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     bounds. The offset: the combined one, moved QRS_OFF_LEAD_WEIGHT of the way towards the
     agreeing leads' median (0 now: any pull towards the median cut the terminal slur of
     bundle branch blocks short)."""
-    g_on, g_off = qrs_bounds(m, r, fs)
-    if m.shape[0] < 3 or g_on is None or g_off is None:
-        return g_on, g_off
+    # The combined bounds, as qrs_bounds(m, r, fs); its onset's delta-wave search only
+    # where that onset is the answer (the vote below usually replaces it).
+    v_all = spatial_velocity(m, fs)
+    on0, off0 = _qrs_bounds_smoothed(uniform_filter1d(v_all, V_SMOOTH, mode="nearest") if V_SMOOTH > 1 else v_all,
+                                     r, fs, FLOOR_FACTOR)
+    spread = (V_SMOOTH - 1) / 2.0
+    g_off = None if off0 is None else off0 - spread
+
+    def combined_on() -> float | None:
+        return None if on0 is None else _delta_onset(m, v_all, on0, r, fs) + spread
+
+    if m.shape[0] < 3 or on0 is None or off0 is None:
+        return combined_on(), g_off
     # Leads with a small QRS place their boundaries by noise: they do not vote.
     core = m[:, max(0, r - int(0.06 * fs)): r + int(0.06 * fs)]
     ptp = np.ptp(core, axis=1) if core.shape[1] else np.zeros(m.shape[0])
@@ -314,10 +331,10 @@ def qrs_bounds_fused(m: np.ndarray, r: int, fs: float) -> tuple[float | None, fl
     rows = np.array([i for i, b in zip(voters, per_lead) if b[0] is not None], dtype=int)
     vals = np.array([b[0] for b in per_lead if b[0] is not None], dtype=float)
     if vals.size < 3:
-        return g_on, g_off
+        return combined_on(), g_off
     agree = np.abs(vals - _median(vals)) <= tol
     if agree.sum() < 3:
-        return g_on, g_off
+        return combined_on(), g_off
     # Offset: halfway between the combined velocity's and the median of the agreeing
     # leads' own offsets (the combined one alone over- or undershoots by record: LUDB QRS
     # offset SD 14.3 -> 13.4 ms, odd and even records alike; the median alone cut the
@@ -653,9 +670,10 @@ def _t_end_by_lead_vote(m: np.ndarray, c: _TCurves, t_from: int, tp: int, t_lo: 
     if b <= a or amp.max() <= 0:
         return None
     ends = []
-    y, yl = np.zeros(n), np.zeros(n)
-    for i in np.flatnonzero(amp >= T_LEAD_MIN * amp.max()):
-        y[t_from:], yl[t_from:] = np.abs(sm[i]), np.abs(sml[i])
+    sel = np.flatnonzero(amp >= T_LEAD_MIN * amp.max())
+    ys, yls = np.zeros((sel.size, n)), np.zeros((sel.size, n))
+    ys[:, t_from:], yls[:, t_from:] = np.abs(sm[sel]), np.abs(sml[sel])
+    for y, yl in zip(ys, yls):
         tpi = a + int(np.argmax(y[a:b]))  # this lead's own T peak near the global one
         ds = np.gradient(y[tpi:end + 1])
         xm = tpi + int(np.argmin(ds)) if ds.size else tpi
