@@ -3,6 +3,8 @@ atrial enlargement. Voltage criteria are not applied where conduction makes them
 
 from __future__ import annotations
 
+import numpy as np
+
 from ecgchat_desktop.interpret import morphology as mo
 from ecgchat_desktop.interpret.context import RuleContext, fmt_ms
 from ecgchat_desktop.interpret.statement import Statement
@@ -49,6 +51,15 @@ LAE_V1_TERMINAL_AT_LEAST_MV = 0.05
 # "Terminal": the negative phase is part of a biphasic P, not a wholly inverted P wave in V1
 # (which is a lead-position or ectopic-atrial pattern, not left atrial enlargement).
 LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P = 0.7
+# The negative samples counted above may lie anywhere in the P window (a dip before or inside an
+# upright P). On the median beat, V1 must end its P negative: a run below −0.02 mV (the analysis'
+# limit, from the same PR-segment baseline) at least this long, ending within LAE_V1_TERMINAL_END_MS
+# of the P offset. Folds 1–8: 3 of 21 false LAE go (PTB-XL 256, 424, 468), the labelled one
+# stays; CinC 12 → 8 firings (none labelled); LUDB unchanged (its LAE calls keep their terminal
+# phase). Without a median beat (a stored record) the check is skipped and the evidence says so.
+LAE_V1_TERMINAL_RUN_AT_LEAST_MS = 20.0
+LAE_V1_TERMINAL_END_MS = 20.0
+_P_NEGATIVE_BELOW_MV = -0.02
 RAE_P_INFERIOR_AT_LEAST_MV = 0.25
 # A tall inferior P is right atrial (P pulmonale) when the P axis is also shifted rightward
 # (> +70°; the right atrium's vector points down and right). Our P amplitude is read from the
@@ -263,6 +274,29 @@ def _rvh(ctx: RuleContext) -> list[Statement]:
     return [make_statement("RVH", ev + support)]
 
 
+def v1_terminal_negative_ms(ctx: RuleContext) -> float | None:
+    """Length of the negative run that ends V1's P on the median beat (0 when the P does not end
+    negative); None when the median beat or its P/QRS fiducials are not available."""
+    md = ctx.m.median
+    if md is None or md.p_onset is None or md.p_offset is None or md.qrs_onset is None:
+        return None
+    if "V1" not in md.lead_names or not md.sampling_rate_hz:
+        return None
+    fs = md.sampling_rate_hz
+    y = np.asarray(md.signals_mv[md.lead_names.index("V1")], dtype=float)
+    on = int(md.qrs_onset)
+    a, b = max(0, on - int(0.02 * fs)), max(1, on - int(0.004 * fs))
+    pa, pb = int(md.p_onset), min(int(md.p_offset), y.size - 1)
+    if b <= a or pb <= pa:
+        return None
+    neg = np.flatnonzero(y[pa:pb + 1] - y[a:b].mean() < _P_NEGATIVE_BELOW_MV)
+    if neg.size == 0 or (pb - pa) - neg[-1] > LAE_V1_TERMINAL_END_MS * fs / 1000.0:
+        return 0.0
+    gaps = np.flatnonzero(np.diff(neg) > 1)
+    start = neg[gaps[-1] + 1] if gaps.size else neg[0]
+    return float((neg[-1] - start + 1) * 1000.0 / fs)
+
+
 def _lae_lines(ctx: RuleContext) -> list[str]:
     """The left atrial abnormality criteria met (lead II P duration, V1 P-terminal force)."""
     m = ctx.m
@@ -276,10 +310,18 @@ def _lae_lines(ctx: RuleContext) -> list[str]:
         ptf = depth * dur
         terminal = dur <= LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P * m.p_ms
         if ptf >= LAE_PTF_V1_AT_LEAST_MV_MS and depth >= LAE_V1_TERMINAL_AT_LEAST_MV and terminal:
-            lae.append(f"P-terminal force in V1 {depth:.2f} mV × {dur:.0f} ms = {ptf:.1f} mV·ms "
-                       f"({ptf / 100.0:.3f} mm·s) ≥ {LAE_PTF_V1_AT_LEAST_MV_MS:.0f} mV·ms, depth ≥ "
-                       f"{LAE_V1_TERMINAL_AT_LEAST_MV} mV, negative phase ≤ "
-                       f"{LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P:.0%} of the P ({fmt_ms(m.p_ms)})")
+            run = v1_terminal_negative_ms(ctx)
+            if run is None:
+                ends = "; not checked that the P ends negative (no median beat)"
+            elif run >= LAE_V1_TERMINAL_RUN_AT_LEAST_MS:
+                ends = f"; the P ends with a negative phase of {run:.0f} ms ≥ {LAE_V1_TERMINAL_RUN_AT_LEAST_MS:.0f} ms"
+            else:
+                ends = None
+            if ends is not None:
+                lae.append(f"P-terminal force in V1 {depth:.2f} mV × {dur:.0f} ms = {ptf:.1f} mV·ms "
+                           f"({ptf / 100.0:.3f} mm·s) ≥ {LAE_PTF_V1_AT_LEAST_MV_MS:.0f} mV·ms, depth ≥ "
+                           f"{LAE_V1_TERMINAL_AT_LEAST_MV} mV, negative phase ≤ "
+                           f"{LAE_V1_NEGATIVE_AT_MOST_FRACTION_OF_P:.0%} of the P ({fmt_ms(m.p_ms)}){ends}")
     return lae
 
 
