@@ -39,7 +39,7 @@ GRID = [
     ("NORM", {"NORM"}, "rules_chamber", "LAE_PTF_V1_AT_LEAST_MV_MS", [4.0, 5.0, 6.0, 8.0]),
     ("STD", {"STD_"}, "rules_repolarisation", "STD_FLAT_J60_AT_MOST_MV", [-0.05, -0.075, -0.1]),
     ("STD", {"STD_"}, "rules_repolarisation", "STD_WIDE_QRS_AT_LEAST_MS", [100.0, 110.0, 120.0, 999.0]),
-    ("NORM", {"NORM"}, "rules_chamber", "LAE_P_LEAD_II_AT_LEAST_MS", [120.0, 140.0, 160.0, 180.0]),
+    ("NORM", {"NORM"}, "rules_chamber", "LAE_NOTCH_PEAKS_AT_LEAST_MS", [30.0, 40.0, 50.0]),
     ("NORM", {"NORM"}, "rules_chamber", "RAE_P_V1V2_AT_LEAST_MV", [0.15, 0.2, 0.25]),
     ("NORM", {"NORM"}, "rules_other", "NORMAL_PR_MS", [(120.0, 200.0), (120.0, 220.0), (120.0, 240.0)]),
     ("NORM", {"NORM"}, "rules_ischemia", "STE_SUSTAINED_FRACTION", [0.0, 0.5, 0.75, 1.0]),

@@ -128,11 +128,10 @@ def test_qrs_duration_and_intrinsicoid_deflection_one_point_each(qrs, vat, fires
 
 
 def test_left_atrial_abnormality_supports():
-    from ecgchat_desktop.interpret.rules_chamber import LAE_P_LEAD_II_AT_LEAST_MS
-    m = _cornell_woman()
-    set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS)
+    m = _cornell_woman(p_ms=100.0)
+    set_lead(m, "V1", p_neg_mv=-0.15, p_neg_ms=60.0)     # P-terminal force 9 mV·ms ≥ 6 mV·ms
     lvh = _lvh(interpret(m, WOMAN_60))
-    assert lvh is not None and any("left atrial abnormality: P duration in II" in e for e in lvh.evidence)
+    assert lvh is not None and any("left atrial abnormality: P-terminal force in V1" in e for e in lvh.evidence)
 
 
 def test_sokolow_alone_needs_no_support():

@@ -586,14 +586,10 @@ def test_left_atrial_enlargement_not_from_the_global_p_duration():
     assert "LAE" not in codes(normal(p_ms=200.0, pr_ms=240.0))
 
 
-def test_left_atrial_enlargement_uses_lead_ii_p_duration_when_measured():
-    from ecgchat_desktop.interpret.rules_chamber import LAE_P_LEAD_II_AT_LEAST_MS
+def test_left_atrial_enlargement_not_from_a_long_lead_ii_p_alone():
+    # Lead II's P counts only when notched (P mitrale, on the median beat: test_interpret_chamber_lae).
     m = normal(p_ms=100.0)
-    set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS)
-    limit = f"{LAE_P_LEAD_II_AT_LEAST_MS:.0f} ms"
-    assert f"P duration in II {limit} ≥ {limit}" in by_code(m, "LAE").evidence[0]
-    m = normal(p_ms=200.0, pr_ms=210.0)   # global P long, but lead II's own P is normal
-    set_lead(m, "II", p_ms=LAE_P_LEAD_II_AT_LEAST_MS - 1)
+    set_lead(m, "II", p_ms=200.0)
     assert "LAE" not in codes(m)
 
 
@@ -855,7 +851,7 @@ def test_every_statement_has_evidence_on_a_busy_tracing():
     m = replace(m, pr_ms=240.0, qrs_axis_deg=-60.0, n_ventricular_ectopic=2, p_ms=150.0)
     for ld in ("II", "III", "aVF"):
         set_lead(m, ld, r_mv=0.2, s_mv=-0.8)
-    set_lead(m, "II", p_ms=170.0)
+    set_lead(m, "V1", p_neg_mv=-0.15, p_neg_ms=60.0)   # LAE by the V1 P-terminal force
     stmts = interpret(m, WOMAN_50)
     c = [s.code for s in stmts]
     assert {"CRBBB", "1AVB", "LAFB", "LAD", "PVC", "LAE", "ABNORMAL"} <= set(c)
