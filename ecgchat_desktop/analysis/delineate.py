@@ -184,7 +184,7 @@ def _delta_onset(m: np.ndarray, v_raw: np.ndarray, on: float, r: int, fs: float)
     if i_on - a < int(0.1 * fs):
         return on
     # The quietest velocity before the QRS; on a noise-free beat a small share of the peak.
-    floor = max(float(_percentile(vs[a:i_on - int(0.02 * fs)], 10)), 0.005 * float(v_raw.max()))
+    floor = max(_percentile(vs[a:i_on - int(0.02 * fs)], 10), 0.005 * float(v_raw.max()))
     d = m[:, r] - m[:, i_on]
     norm = float(np.sqrt(d @ d))
     if norm <= 0 or floor <= 0:
@@ -561,6 +561,7 @@ class _TCurves:
 
 
 def _t_curves(m: np.ndarray, base: np.ndarray, ioff: int, fs: float) -> _TCurves:
+    """The T curves of the beat m with its baseline `base` and QRS end `ioff` (`_TCurves`)."""
     n = m.shape[1]
     # Smoothed after cropping, so the QRS cannot leak into the T curve.
     t_from = min(n - 1, ioff + int(0.02 * fs))
