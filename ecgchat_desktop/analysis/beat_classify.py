@@ -3,17 +3,21 @@
 Morphology: each beat's QRS (-80..+100 ms around its fiducial, all usable leads
 concatenated) is correlated with the dominant template. The dominant template is the
 median of the largest family of mutually similar beats (correlation >= 0.9), found on
-up to 400 evenly spread beats; ties go to the narrower QRS.
+up to 400 evenly spread beats; ties go to the narrower QRS. When that family's beats
+come early on the whole (ventricular bigeminy or couplets outnumbering the conducted
+beats), the largest family of on-time beats is the dominant one instead.
 Timing: a beat is premature when its RR is below 85 % of the local reference RR (the
-median of the surrounding 16 RR intervals).
+median of the surrounding 16 RR intervals). Supraventricular prematurity is stricter
+(see supraventricular_premature): an abrupt shortening after a not-short RR, and never
+in an irregularly irregular neighbourhood (AF), where no beat is "premature".
 
 Classes:
 - paced: a pacing spike within 160 ms before the fiducial (the centre of the QRS slopes);
 - ventricular_ectopic: different morphology (correlation < 0.85 or amplitude outside
   0.6–1.6× the template) and premature or wider than the template by 25 %;
-- supraventricular_ectopic: premature with dominant morphology;
+- supraventricular_ectopic: dominant morphology with supraventricular premature timing;
 - unknown: different morphology, neither premature nor wide (e.g. noise, aberrancy);
-- dominant: the rest.
+- dominant: the rest (premature-by-85 % normal beats in AF included).
 """
 
 from __future__ import annotations
@@ -27,7 +31,21 @@ from ecgchat_desktop.analysis.median_beat import _median_axis1
 SIMILAR_CORR = 0.9
 DIFFERENT_CORR = 0.85
 PREMATURE_FRACTION = 0.85
-
+# Supraventricular prematurity of normal-morphology beats (fractions of RR intervals):
+SVE_ABRUPT_FRACTION = 0.85       # coupling RR below this fraction of the previous RR (and of
+#                                  the reference): abrupt, not the gradual sinus-arrhythmia change
+SVE_VERY_ABRUPT_FRACTION = 0.65  # coupling below 65 % of the previous RR counts when below ...
+SVE_VERY_ABRUPT_REF = 0.95       # ... 95 % of the reference (atrial bigeminy pulls the reference down)
+SVE_LEAD_IN = 0.85               # the RR before is not itself short (>= 85 % of the reference)
+SVE_RUN_FRACTION = 1.05          # a run continues: RR within 105 % of the previous premature one
+IRREGULAR_HALF = 8               # beats either side for the irregularity gate
+IRREGULAR_OFF = 0.15             # an on-time RR more than 15 % off the reference is irregular
+IRREGULAR_FRACTION = 0.4         # >= 40 % of them irregular: AF-like, no supraventricular call
+IRREGULAR_MIN_ON_TIME = 4        # ... of at least 4 on-time beats (a 10-s ECG at 50/min has 8 beats)
+# Dominant family check: the largest family's median RR / reference below this means its
+# beats come early (ventricular bigeminy or couplets outnumbering the conducted beats) ...
+PREMATURE_FAMILY_RATIO = 0.9
+ON_TIME_FAMILY_RATIO = 0.95      # ... and a family of on-time beats (this ratio) is taken instead
 
 @dataclass
 class BeatClasses:
@@ -82,6 +100,85 @@ def local_reference_rr(rr: np.ndarray, half: int = 8) -> np.ndarray:
     return out
 
 
+def _window_sum(flags: np.ndarray, half: int) -> np.ndarray:
+    """Per index: how many flags are set among the 2 * half + 1 around it (fewer at the ends)."""
+    c = np.r_[0, np.cumsum(flags.astype(np.int64))]
+    i = np.arange(flags.size)
+    return c[np.minimum(i + half + 1, flags.size)] - c[np.maximum(i - half, 0)]
+
+
+def supraventricular_premature(rr: np.ndarray, ref_rr: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Per beat: premature supraventricular timing of a normal-morphology beat.
+
+    rr: each beat's RR interval (s, NaN for the first); ref_rr: the local reference RR;
+    normal: beats of dominant morphology. A beat qualifies when the RR before it is not
+    itself short (>= SVE_LEAD_IN of the reference) and its own RR is either below
+    PREMATURE_FRACTION of the reference and SVE_ABRUPT_FRACTION of the previous RR (an
+    abrupt shortening, unlike sinus arrhythmia), or below SVE_VERY_ABRUPT_FRACTION of the
+    previous RR and SVE_VERY_ABRUPT_REF of the reference (the first RR of the recording has
+    no RR before it: short against the reference suffices). A beat continues a run when
+    the previous beat qualified (or was foreign, e.g. aberrant), both RRs are short and
+    its RR is within SVE_RUN_FRACTION of the previous one.
+    No beat qualifies in an irregularly irregular neighbourhood (AF): when, among the
+    normal beats within IRREGULAR_HALF beats that neither come early nor follow an early
+    or foreign beat (at least IRREGULAR_MIN_ON_TIME of them), IRREGULAR_FRACTION or more
+    have an RR more than IRREGULAR_OFF off the reference. After premature beats the rhythm
+    is regular again; in AF the on-time RRs are scattered too.
+    """
+    n = rr.size
+    out = np.zeros(n, bool)
+    if n < 3:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prev = np.r_[np.nan, rr[:-1]]
+        q = rr / ref_rr
+        # The first RR has nothing before it: short against the reference is enough there.
+        first = ~np.isfinite(prev)
+        lead_in = (prev / ref_rr >= SVE_LEAD_IN) | first
+        short = q < PREMATURE_FRACTION
+        abrupt = (rr < SVE_ABRUPT_FRACTION * prev) | first
+        very_abrupt = rr < SVE_VERY_ABRUPT_FRACTION * prev
+        single = normal & lead_in & ((short & abrupt) | ((q < SVE_VERY_ABRUPT_REF) & very_abrupt))
+        cont = normal & short & np.r_[False, short[:-1]] & (rr <= SVE_RUN_FRACTION * prev)
+        early = short | abrupt
+        on_time = normal & ~early & np.r_[False, normal[:-1] & ~early[:-1]] & np.isfinite(q)
+        off = on_time & (np.abs(q - 1.0) > IRREGULAR_OFF)
+    n_on = _window_sum(on_time, IRREGULAR_HALF)
+    n_off = _window_sum(off, IRREGULAR_HALF)
+    irregular = (n_on >= IRREGULAR_MIN_ON_TIME) & (n_off >= IRREGULAR_FRACTION * n_on)
+    single &= ~irregular
+    cont &= ~irregular
+    for k in range(n):  # runs chain beat by beat
+        out[k] = single[k] or (k > 0 and cont[k] and (out[k - 1] or not normal[k - 1]))
+    return out
+
+
+def _family_ratio(members: np.ndarray, rr_ratio: np.ndarray) -> float:
+    """Median RR / reference RR of the members (1.0 when none is known)."""
+    v = rr_ratio[members]
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else 1.0
+
+
+def _timing_checked_family(family: np.ndarray, sel: np.ndarray, cmat: np.ndarray,
+                           friends: np.ndarray, rr_ratio: np.ndarray) -> np.ndarray:
+    """The largest family is the dominant rhythm unless its beats come early on the whole
+    (median RR below PREMATURE_FAMILY_RATIO of the local reference: ventricular bigeminy or
+    couplets outnumbering the conducted beats, MIT-BIH 208, 223); then the largest family
+    of at least max(3, 40 % of its size) whose beats come on time (median ratio >=
+    ON_TIME_FAMILY_RATIO) is taken instead, if there is one."""
+    if _family_ratio(family, rr_ratio) >= PREMATURE_FAMILY_RATIO:
+        return family
+    top = friends.max()
+    for i in np.argsort(-friends, kind="stable"):
+        if friends[i] < max(3, 0.4 * top):
+            break
+        alt = sel[cmat[i] >= SIMILAR_CORR]
+        if _family_ratio(alt, rr_ratio) >= ON_TIME_FAMILY_RATIO:
+            return alt
+    return family
+
+
 def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: float,
              spikes: np.ndarray | None = None) -> BeatClasses:
     """x_clean: [usable leads, samples] at rate fs; energy: fused slope energy; peaks: fiducials."""
@@ -107,13 +204,16 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
     cands = np.flatnonzero(friends >= top - max(1, int(0.05 * top)))
     medoid = cands[np.argmin(widths[sel][cands])] if cands.size > 1 else int(np.argmax(friends))
     family = sel[cmat[medoid] >= SIMILAR_CORR]
+    ref_rr = local_reference_rr(rr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rr_ratio = rr / ref_rr
+    family = _timing_checked_family(family, sel, cmat, friends, rr_ratio)
     template = _median_axis1(w[family][None])[0]  # np.median(w[family], axis=0), same numbers
     corr = _corr_rows(w, template)
     amp_t = np.ptp(template) + 1e-12
     amp_ratio = np.ptp(w, axis=1) / amp_t
     width_t = np.median(widths[corr >= SIMILAR_CORR]) if (corr >= SIMILAR_CORR).any() else np.median(widths)
 
-    ref_rr = local_reference_rr(rr)
     premature = np.zeros(nb, bool)
     ok = np.isfinite(rr) & np.isfinite(ref_rr)
     premature[ok] = rr[ok] < PREMATURE_FRACTION * ref_rr[ok]
@@ -137,8 +237,9 @@ def classify(x_clean: np.ndarray, energy: np.ndarray, peaks: np.ndarray, fs: flo
         cm[np.arange(odd.size), odd] = -1.0
         best_other[odd] = cm.max(axis=1)
 
+    sve = supraventricular_premature(rr, ref_rr, ~different & ~paced)
     labels = np.select(
-        [paced, different & (premature | wide), different, premature],
+        [paced, different & (premature | wide), different, sve],
         ["paced", "ventricular_ectopic", "unknown", "supraventricular_ectopic"],
         "dominant").tolist()
     return BeatClasses(labels, premature, corr, ~different, rr, best_other)

@@ -150,7 +150,8 @@ def measure(ecg) -> Measurements:
 
     # Dominant beats for the median: dominant class; paced rhythm -> the paced family.
     lab = np.asarray(classes.labels)
-    dom = np.flatnonzero(lab == "dominant")
+    # Premature beats stay out even where they are not called ectopic (AF, sinus arrhythmia).
+    dom = np.flatnonzero((lab == "dominant") & ~classes.premature)
     if dom.size < 3:
         fam = np.flatnonzero(classes.in_dominant_family & ~classes.premature)
         dom = fam if fam.size >= dom.size else dom

@@ -124,7 +124,9 @@ def _dominant_rr_ms(ctx: RuleContext) -> np.ndarray:
         b = beats[k]
         if b.beat_class == "supraventricular_ectopic":
             return k in no_reset
-        return b.beat_class == "dominant" and not (ending and b.premature)
+        # A premature beat of dominant shape (sinus arrhythmia's short cycle, or early beats in
+        # AF) is no sinus beat at either end of an RR, as when it was classed supraventricular.
+        return b.beat_class == "dominant" and not b.premature
 
     out = [(beats[k].r_peak - beats[k - 1].r_peak) * 1000.0 / fs
            for k in range(1, len(beats)) if sinus(k - 1, False) and sinus(k, True)]
