@@ -79,11 +79,16 @@ def test_per_lead_qrs_bounds_with_precomputed_velocity_are_the_same():
     d = np.diff(beat, axis=1)
     v_raw = np.sqrt(d * d)
     v_sm = delineate.uniform_filter1d(v_raw, delineate.V_SMOOTH, axis=-1, mode="nearest")
+    # The offset's velocity: a centred (odd-width) moving average of the signal first.
+    w = int(round(delineate.QRS_OFF_SMOOTH_S * fs)) | 1
+    ds = np.diff(delineate.uniform_filter1d(beat, w, axis=-1, mode="nearest"), axis=1)
+    v_off = delineate.uniform_filter1d(np.abs(ds), delineate.V_SMOOTH, axis=-1, mode="nearest")
+    assert np.array_equal(v_off, delineate._offset_velocity(beat, fs))
     found = 0
     for i in range(beat.shape[0]):
         plain = delineate.qrs_bounds(beat[i:i + 1], r, fs, delineate.FLOOR_FACTOR_1LEAD, delta=False)
         given = delineate.qrs_bounds(beat[i:i + 1], r, fs, delineate.FLOOR_FACTOR_1LEAD, delta=False,
-                                     velocity=(v_raw[i], v_sm[i]))
+                                     velocity=(v_raw[i], v_sm[i], v_off[i]))
         assert plain == given
         found += plain[0] is not None
     assert found >= 6

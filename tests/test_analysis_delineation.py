@@ -212,3 +212,33 @@ def test_light_smoothing_is_a_running_median(fs):
     for shape in [(12, 150), (1, 40), (2, 2)]:
         x = rng.normal(size=shape)
         assert np.array_equal(delineate._light(x, fs), median_filter(x, size=(1, w), mode="nearest"))
+
+
+@pytest.mark.parametrize("leads", [12, 2])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_qrs_offset_not_carried_on_by_noise_inside_the_qrs_window(leads, seed):
+    # LUDB's recorder low-passes the signal only outside a window of about -60..+85 ms around
+    # each QRS: high-frequency noise inside that window alone (a few microvolts against a
+    # quiet baseline) carried the plain-velocity offset to the window's end. The offset
+    # searched on the smoothed leads holds it near the true end.
+    ecg, truth = synthetic_ecg(noise_mv=0.0, qrs_ms=90)
+    beat, r, on_true = _median_like(ecg, truth)
+    beat = beat[:leads]
+    off_true = on_true + 0.09 * FS
+    on_clean, off_clean = delineate.qrs_bounds_fused(beat, r, FS)
+    assert off_clean == pytest.approx(off_true, abs=2.0)
+    rng = np.random.default_rng(seed)
+    a, b = int(on_true - 0.06 * FS), int(off_true + 0.05 * FS)
+    noisy = beat.copy()
+    noisy[:, a:b] += rng.normal(0.0, 0.003, size=(leads, b - a))
+    # The plain velocity alone runs on into the noise (what happened before) ...
+    _, off_plain = delineate._qrs_bounds_smoothed(delineate.uniform_filter1d(
+        delineate.spatial_velocity(noisy, FS), delineate.V_SMOOTH, mode="nearest"), r, FS, delineate.FLOOR_FACTOR)
+    assert off_plain - 1.0 > off_true + 0.015 * FS
+    # ... the gated offset does not.
+    _, off_noisy = delineate.qrs_bounds_fused(noisy, r, FS)
+    assert off_noisy == pytest.approx(off_true, abs=0.006 * FS)
+    # Without such noise the plain offset stands: the same number as with the check left out.
+    v = delineate.spatial_velocity(beat, FS)
+    v_sm = delineate.uniform_filter1d(v, delineate.V_SMOOTH, mode="nearest")
+    assert delineate.qrs_bounds(beat, r, FS, velocity=(v, v_sm, None)) == delineate.qrs_bounds(beat, r, FS)
