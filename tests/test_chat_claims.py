@@ -426,3 +426,33 @@ def test_acute_coronary_syndromes_and_reworded_av_block_are_checked():
     # "non-ST elevation myocardial infarction" is not read as a claim of STEMI or Q waves
     codes = [c.codes for c in check_answer("There is a non-ST elevation myocardial infarction.", NORMAL).claims]
     assert codes == [(NOT_ASSESSED,)]
+
+
+# --- stated normal ranges ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text,bad", [
+    # the default model's own words on a normal ECG (docs/screenshots/05 before this check)
+    ("The rhythm is normal sinus rhythm with no abnormality, which means the heart rate and rhythm are "
+     "within a normal range of about 100-200 beats per minute (bpm).", "100-200 beats per minute"),
+    ("A normal PR interval is between 200 and 300 ms.", "between 200 and 300 ms"),
+    ("The normal QRS axis is from 90 to 180 degrees.", "90 to 180 degrees"),
+    ("A normal QTc is 300-400 ms.", "300-400 ms"),
+])
+def test_a_wrong_normal_range_is_contradicted(text, bad):
+    report = check_answer(text, NORMAL)
+    wrong = [c for c in report.claims if c.status == CONTRADICTED]
+    assert wrong and wrong[0].text == bad and "adult reference" in wrong[0].reason
+    assert report.verdict == "contradicted"
+
+
+@pytest.mark.parametrize("text", [
+    "A normal heart rate is 60-100 bpm, and this ECG's rate is 72 bpm.",
+    "The normal resting heart rate is between 50 and 100 beats per minute.",
+    "A normal PR interval is 120-200 ms.",
+    "The normal QRS axis lies between -30 and +90 degrees.",
+    "A normal QTc is 350-450 ms in men.",
+    "The heart rate rose from 106 to 248 bpm during the run.",  # not a normal range: no cue
+])
+def test_a_correct_or_non_reference_range_is_not_flagged(text):
+    report = check_answer(text, NORMAL)
+    assert not [c for c in report.claims if c.status == CONTRADICTED and "adult reference" in c.reason]

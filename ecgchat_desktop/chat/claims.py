@@ -675,6 +675,7 @@ def check_answer(text: str, findings) -> ClaimReport:
     for s_start, s_end in _sentences(text):
         sentence = text[s_start:s_end]
         _certainty(sentence, s_start, report, taken)
+        _reference_ranges(sentence, s_start, report, taken)
         _numbers(sentence, s_start, findings, report, taken)
         _qualitative(sentence, s_start, findings, report, taken)
         if _names_a_diagnosis_of_this_ecg(sentence):
@@ -682,6 +683,54 @@ def check_answer(text: str, findings) -> ClaimReport:
             _minimising(sentence, s_start, findings, report, taken)
     report.claims.sort(key=lambda c: c.start)
     return report
+
+
+# A stated normal range is reference knowledge, not a claim about this ECG, but a wrong one
+# ("a normal range of about 100-200 beats per minute") misleads as much as a wrong value. Each
+# bound is judged against the adult reference of resources/knowledge/general.md, with room for
+# the usual variants between references (heart rate 50 or 60 to 100 bpm, QTc 450-470 ms).
+# (quantity: (lower-bound window, upper-bound window, the reference as written))
+REFERENCE_RANGES = {
+    "hr_bpm": ((40.0, 70.0), (90.0, 110.0), "50 or 60 to 100 bpm"),
+    "pr_ms": ((100.0, 130.0), (180.0, 220.0), "120-200 ms"),
+    "qrs_ms": ((40.0, 100.0), (90.0, 120.0), "below 110-120 ms"),
+    "p_ms": ((40.0, 100.0), (100.0, 120.0), "below 120 ms"),
+    "qtc_ms": ((320.0, 400.0), (430.0, 480.0), "below 450 ms (men) or 460 ms (women)"),
+    "qrs_axis_deg": ((-45.0, 0.0), (90.0, 110.0), "-30 to +90 degrees"),
+}
+_UNIT_UNNAMED = _UNIT.replace("(?P<unit>", "(?:", 1)
+_RANGE_OF_NUMBERS = re.compile(
+    rf"(?:between\s+(?P<lo1>{_NUM})\s*(?:{_UNIT_UNNAMED})?\s*and\s+(?P<hi1>{_NUM})"
+    rf"|(?<![\w.])(?P<lo2>{_NUM})\s*(?:{_UNIT_UNNAMED})?\s*(?:-|–|to)\s*(?P<hi2>\d+(?:[.,]\d+)?))\s*{_UNIT}?", re.I)
+_NORMAL_CUE = re.compile(r"\b(normal|reference|typical|usual|healthy)\b", re.I)
+
+
+def _reference_ranges(sentence: str, offset: int, report: ClaimReport, taken) -> None:
+    if not _NORMAL_CUE.search(sentence):
+        return
+    for m in _RANGE_OF_NUMBERS.finditer(sentence):
+        lo_s, hi_s = (m.group("lo1"), m.group("hi1")) if m.group("lo1") else (m.group("lo2"), m.group("hi2"))
+        unit = m.group("unit")
+        if not unit:
+            continue
+        family, factor = _unit_family(unit)
+        lo, hi = _parse_number(lo_s) * factor, _parse_number(hi_s) * factor
+        clause = _clause_before(sentence, m.start())
+        quantity = _nearest_quantity(clause, family) or ("hr_bpm" if family == "bpm" else None)
+        if quantity not in REFERENCE_RANGES or not _NORMAL_CUE.search(clause + sentence[m.start():m.end()]):
+            continue
+        (lo_min, lo_max), (hi_min, hi_max), written = REFERENCE_RANGES[quantity]
+        if lo_min <= lo <= lo_max and hi_min <= hi <= hi_max:
+            continue  # a correct reference range: not a claim about this ECG either way
+        span = (offset + m.start(), offset + m.end())
+        if _overlaps(*span, taken):
+            continue
+        claim = Claim("measurement", sentence[m.start():m.end()], span[0], span[1], status=CONTRADICTED,
+                      quantity=quantity,
+                      reason=f"not the normal range: the adult reference for the {_label(quantity, None)} "
+                             f"is {written}")
+        report.claims.append(claim)
+        taken.append(span)
 
 
 # Calling a finding harmless when the program rates it abnormal or critical ("this right bundle
