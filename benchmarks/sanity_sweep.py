@@ -213,12 +213,14 @@ def check(findings, ecg) -> list[tuple[str, str]]:
         for k, e in expect.items():
             if _num(qtc.get(k)) and abs(qtc[k] - e) > 0.01 * e + 1:
                 v.append(("QTc formulas consistent", f"{k} {qtc[k]:.0f} expected {e:.0f} from bazett's RR"))
-        # the engine corrects with the median RR between consecutive dominant beats (the QT is
-        # the dominant beats'); fall back to the mean RR when there is no such pair
-        # (the paced family in a paced rhythm), else the median of all RR
+        # the engine corrects with the median RR between consecutive dominant, non-premature
+        # beats (the QT is that median beat's: premature beats stay out of it even where they
+        # are not called ectopic, e.g. in AF); fall back to the mean RR when there is no such
+        # pair (the paced family in a paced rhythm), else the median of all RR
         fam = "paced" if m.n_paced > m.n_dominant else "dominant"
         rr_dom = [b.rr_prev_ms for a, b in zip(m.beats, m.beats[1:])
-                  if a.beat_class == b.beat_class == fam and _num(b.rr_prev_ms)]
+                  if a.beat_class == b.beat_class == fam and not (a.premature or b.premature)
+                  and _num(b.rr_prev_ms)]
         rr_all = [b.rr_prev_ms for b in m.beats[1:] if _num(b.rr_prev_ms)]
         rr_ref = float(np.median(rr_dom)) if rr_dom else (float(np.median(rr_all)) if rr_all else m.rr_ms)
         if _num(rr_ref) and abs(rr_s * 1000 - rr_ref) > 0.05 * rr_ref:
