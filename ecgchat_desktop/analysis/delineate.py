@@ -135,13 +135,7 @@ def _percentile(a: np.ndarray, pct: float) -> float:
     n = s.size
     if n == 0 or s[-1] != s[-1]:
         return float(np.percentile(a, pct))
-    vi = (n - 1) * (pct / 100.0)
-    lo = int(np.floor(vi))
-    if vi >= n - 1:
-        lo = hi = n - 1
-    else:
-        hi = lo + 1
-    gamma = vi - lo
+    lo, hi, gamma = preprocess.percentile_index(n, pct)
     below, above = float(s[lo]), float(s[hi])
     diff = above - below
     return below + diff * gamma if gamma < 0.5 else above - diff * (1 - gamma)

@@ -182,18 +182,22 @@ def _welch_psd(x: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarray, np.n
     return np.fft.rfftfreq(nperseg, 1.0 / fs), p
 
 
+def percentile_index(n: int, pct: float) -> tuple[int, int, float]:
+    """numpy's 'linear' percentile of n sorted values: the two order statistics (lo, hi) and
+    the interpolation weight between them (virtual index (n - 1) * q)."""
+    vi = (n - 1) * (pct / 100.0)
+    lo = int(np.floor(vi))
+    if vi >= n - 1:
+        return n - 1, n - 1, vi - (n - 1)
+    return lo, lo + 1, vi - lo
+
+
 def percentile_and_median(a: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray]:
     """(np.percentile(a, pct, axis=-1), np.median(a, axis=-1)) of NaN-free `a`, same numbers
     (numpy's virtual index (n - 1) * q, its interpolation a + (b - a) * g, or b - (b - a) * (1 - g)
     from g = 0.5 on), from one partition instead of two."""
     n = a.shape[-1]
-    vi = (n - 1) * (pct / 100.0)
-    lo = int(np.floor(vi))
-    if vi >= n - 1:
-        lo = hi = n - 1
-    else:
-        hi = lo + 1
-    gamma = vi - lo
+    lo, hi, gamma = percentile_index(n, pct)
     h = n // 2
     kth = sorted({lo, hi, h} | ({h - 1} if n % 2 == 0 else set()))
     part = np.partition(a, kth, axis=-1)
