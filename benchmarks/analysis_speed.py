@@ -55,7 +55,7 @@ def stage_profile(ecg, repeat: int) -> list[tuple[str, float]]:
         setattr(owner, name, timed)
 
     steps = {
-        "pacing": ("detect_spikes", "detect_spikes_with_mode", "detect_candidates", "confirm", "confirm_spikes"),
+        "pacing": ("detect_spikes", "detect_candidates", "confirm", "confirm_spikes"),
         "preprocess": ("resample", "clean", "spline_baseline"),
         "qrs_detect": ("qrs_band", "qrs_energy", "detect", "refine_to_extremum"),
         "quality": ("assess_all",), "beat_classify": ("classify", "likely_noise"),

@@ -25,7 +25,8 @@ def test_smeared_spikes_found_where_sharp_pass_finds_none(data_dir):
     ecg = _first_seconds(read_ecg(data_dir / "mitdb" / "107.hea"), 30)
     x = np.asarray(ecg.signals_mv, dtype=np.float64)
     assert pacing.detect_spikes(x, ecg.sampling_rate_hz).size == 0
-    spikes, mode = pacing.detect_spikes_with_mode(x, ecg.sampling_rate_hz)
+    cand = pacing.detect_candidates(x, ecg.sampling_rate_hz)
+    spikes, mode = cand.samples, cand.mode
     assert mode == "smeared"
     # 107 is paced at ~70/min: about one candidate per beat, not a handful.
     assert 20 <= spikes.size <= 60
@@ -47,7 +48,8 @@ def test_non_paced_record_with_sharp_narrow_qrs_not_called_paced(data_dir):
     from ecgchat_desktop.io import read_ecg
     ecg = read_ecg(data_dir / "ptb-xl" / "records500" / "00000" / "00351_hr.hea")
     x = np.asarray(ecg.signals_mv, dtype=np.float64)
-    spikes, mode = pacing.detect_spikes_with_mode(x, ecg.sampling_rate_hz)
+    cand = pacing.detect_candidates(x, ecg.sampling_rate_hz)
+    spikes, mode = cand.samples, cand.mode
     assert mode == "smeared" and spikes.size >= 10   # narrow R apices pass the shape test ...
     m = measure(ecg)
     assert not m.pacing_spikes                       # ... and are dropped as QRS apices
@@ -58,7 +60,8 @@ def test_no_spike_search_below_250_hz():
     fs = 100.0
     x = np.zeros((2, 1000))
     x[:, 100::80] = 2.0
-    spikes, mode = pacing.detect_spikes_with_mode(x, fs)
+    cand = pacing.detect_candidates(x, fs)
+    spikes, mode = cand.samples, cand.mode
     assert spikes.size == 0 and mode == ""
 
 

@@ -214,18 +214,6 @@ def detect_candidates(raw: np.ndarray, fs: float, usable: np.ndarray | None = No
     return SpikeCandidates(none, "", np.zeros(0, bool))
 
 
-def detect_spikes_with_mode(raw: np.ndarray, fs: float,
-                            usable: np.ndarray | None = None) -> tuple[np.ndarray, str]:
-    """(spike sample indices at the original rate, how found: "sharp", "aligned", "smeared" or "").
-
-    "sharp": `detect_spikes`. "aligned": sharp spikes plus corners simultaneous in most leads
-    (`_aligned_corners`). "smeared": the band-limited fallback (out and back within ±8 ms, ≥ 2x
-    the range of the 30 ms around it), tried only when the others find fewer than two; its
-    candidates include narrow R apices and must be confirmed."""
-    c = detect_candidates(raw, fs, usable)
-    return c.samples, c.mode
-
-
 def _earliest_pulse(x: np.ndarray, samples: np.ndarray, fs: float) -> np.ndarray:
     """Per sample: the earliest apex within the 20 ms before it, in any lead, that leaves and
     returns by ≥ MIN_SPIKE_MV within ±SMEARED_HALF_MS (no neighbourhood test: the paced QRS
