@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecgchat_desktop.analysis import measure
 from ecgchat_desktop.interpret import interpret
 from ecgchat_desktop.interpret import rules_ischemia as RI
-from ecgchat_desktop.io import read_ecg
 from tests.interpret_builders import normal, set_lead
 
 
@@ -119,15 +117,9 @@ def test_wide_iii_is_not_used_under_lbbb():
 
 # --- real records (PTB-XL folds 1–8) ------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ptbxl(data_dir):
-    cache = {}
-
-    def get(ecg_id: int):
-        if ecg_id not in cache:
-            path = data_dir / "ptb-xl" / "records500" / f"{ecg_id // 1000 * 1000:05d}" / f"{ecg_id:05d}_hr.hea"
-            cache[ecg_id] = interpret(measure(read_ecg(path)))
-        return cache[ecg_id]
-    return get
+def ptbxl(ptbxl_measured):
+    """get(n): statements of PTB-XL record n (measured once per session by conftest)."""
+    return lambda ecg_id: interpret(ptbxl_measured(ecg_id))
 
 
 def _by_code(stmts, code):
